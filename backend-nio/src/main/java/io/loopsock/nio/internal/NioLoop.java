@@ -1,0 +1,103 @@
+package io.loopsock.nio.internal;
+
+import io.loopsock.ErrorCode;
+import io.loopsock.LoopException;
+import io.loopsock.Pipe;
+import io.loopsock.Tcp;
+import io.loopsock.spi.AbstractLoop;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.function.Consumer;
+
+/**
+ * A loop whose poller is a {@link Selector}.
+ *
+ * <p>Loop-thread only, as every loop. It owns one direct read buffer that every stream of the loop
+ * reads into, as pyuv's shared slab: read callbacks see it only for the duration of the call.
+ */
+final class NioLoop extends AbstractLoop {
+    /** Size of the shared read buffer: libuv suggests 64 KiB per read. */
+    static final int READ_BUFFER_SIZE = 64 * 1024;
+
+    private final Selector selector;
+    private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_SIZE);
+    private final Consumer<SelectionKey> dispatch = NioLoop::dispatch;
+
+    NioLoop(NioLoopProvider provider) throws LoopException {
+        super(provider);
+        try {
+            selector = Selector.open();
+        } catch (IOException e) {
+            throw NioErrors.map(e, "open a selector");
+        }
+    }
+
+    Selector selector() {
+        return selector;
+    }
+
+    ByteBuffer readBuffer() {
+        return readBuffer.clear();
+    }
+
+    @Override
+    public Tcp tcp() {
+        checkOpenLoop();
+        return new NioTcp(this);
+    }
+
+    @Override
+    public Pipe pipe() {
+        checkOpenLoop();
+        return new NioPipe(this);
+    }
+
+    @Override
+    protected void poll(long timeoutMillis) {
+        try {
+            if (timeoutMillis == 0) {
+                selector.selectNow(dispatch);
+            } else if (timeoutMillis < 0) {
+                selector.select(dispatch);
+            } else {
+                selector.select(dispatch, timeoutMillis);
+            }
+        } catch (IOException e) {
+            // The selector itself failed (not a socket): nothing can go on without it.
+            throw new UncheckedIOException("the selector failed", e);
+        }
+    }
+
+    private static void dispatch(SelectionKey key) {
+        if (key.attachment() instanceof NioStream<?> stream) {
+            stream.ready(key.readyOps());
+        }
+    }
+
+    @Override
+    protected void wakeup() {
+        try {
+            selector.wakeup();
+        } catch (ClosedSelectorException e) {
+            // A wakeup racing with close has nothing left to wake.
+        }
+    }
+
+    @Override
+    protected void closePoller() throws LoopException {
+        try {
+            selector.close();
+        } catch (IOException e) {
+            throw new LoopException(ErrorCode.UNKNOWN, "close the selector", e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "NioLoop";
+    }
+}

@@ -1,0 +1,100 @@
+package io.loopsock.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.loopsock.Handle;
+import io.loopsock.Loop;
+import io.loopsock.LoopException;
+import io.loopsock.RunMode;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
+
+/**
+ * Runs behaviour tests against one backend and checks that they clean up after themselves.
+ *
+ * <p>A test asks for a {@link Loop} parameter and gets a fresh loop of the backend under test:
+ * the one {@link Loop#open()} selects, so {@code -Dloopsock.backend=NAME} picks it (each backend
+ * module's surefire sets it). After each test the loop must have no handle left open — every loop
+ * in every test ends with zero live handles — and must close. After each class, no more socket,
+ * pipe or poller descriptors may be open than before it.
+ */
+public final class LoopExtension implements ParameterResolver, AfterEachCallback, BeforeAllCallback, AfterAllCallback {
+    private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(LoopExtension.class);
+
+    @Override
+    public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+        return parameter.getParameter().getType() == Loop.class;
+    }
+
+    @Override
+    public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+        try {
+            Loop loop = Loop.open();
+            loops(context).add(loop);
+            return loop;
+        } catch (LoopException e) {
+            throw new IllegalStateException("cannot open a loop on the backend under test", e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Loop> loops(ExtensionContext context) {
+        return (List<Loop>) context.getStore(NAMESPACE).computeIfAbsent("loops", key -> new ArrayList<Loop>());
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) throws Exception {
+        List<String> problems = new ArrayList<>();
+        for (Loop loop : loops(context)) {
+            if (loop.isClosed()) {
+                continue;
+            }
+            List<Handle> left = new ArrayList<>();
+            loop.walk(left::add);
+            List<Handle> open = left.stream().filter(h -> !h.isClosing()).toList();
+            if (!open.isEmpty()) {
+                problems.add("the test left handles open: " + open);
+                open.forEach(Handle::close);
+            }
+            // Finish closes the test started but did not run to completion.
+            for (int i = 0; i < 100 && hasHandles(loop); i++) {
+                loop.run(RunMode.NOWAIT);
+            }
+            try {
+                loop.close();
+            } catch (LoopException e) {
+                problems.add("the loop did not close: " + e.getMessage());
+            }
+        }
+        loops(context).clear();
+        if (context.getExecutionException().isEmpty()) {
+            assertThat(problems).as("loop hygiene").isEmpty();
+        }
+    }
+
+    private static boolean hasHandles(Loop loop) {
+        boolean[] any = {false};
+        loop.walk(h -> any[0] = true);
+        return any[0];
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        context.getStore(NAMESPACE).put("fds", Descriptors.count());
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
+        Descriptors.Count before = context.getStore(NAMESPACE).get("fds", Descriptors.Count.class);
+        Descriptors.Count after = Descriptors.awaitAtMost(before);
+        assertThat(after.total()).as("socket, pipe and poller descriptors after the class (before: %s, after: %s)%s", before, after,
+                        after.total() > before.total() ? Descriptors.describeSockets() : "")
+                .isLessThanOrEqualTo(before.total());
+    }
+}

@@ -1,0 +1,84 @@
+package io.loopsock.spi;
+
+import io.loopsock.Check;
+import io.loopsock.Idle;
+import io.loopsock.Prepare;
+import java.util.List;
+import java.util.Objects;
+
+/** Idle, prepare and check handles: one mechanism, three lists of the loop. */
+abstract sealed class LoopWatcher extends AbstractHandle
+        permits LoopWatcher.IdleWatcher, LoopWatcher.PrepareWatcher, LoopWatcher.CheckWatcher {
+    private Runnable callback;
+    private boolean started;
+
+    LoopWatcher(AbstractLoop loop) {
+        super(loop);
+    }
+
+    /** The loop's list of started watchers of this kind. */
+    abstract List<LoopWatcher> list();
+
+    public final void start(Runnable callback) {
+        checkOpen();
+        this.callback = Objects.requireNonNull(callback, "callback");
+        if (!started) {
+            started = true;
+            list().add(this);
+            setActive(true);
+        }
+    }
+
+    public final void stop() {
+        owner().checkThread();
+        if (started) {
+            started = false;
+            list().remove(this);
+            setActive(false);
+        }
+    }
+
+    final void fire() {
+        if (started) {
+            owner().invoke(callback);
+        }
+    }
+
+    @Override
+    protected final void onClose() {
+        stop();
+    }
+
+    static final class IdleWatcher extends LoopWatcher implements Idle {
+        IdleWatcher(AbstractLoop loop) {
+            super(loop);
+        }
+
+        @Override
+        List<LoopWatcher> list() {
+            return owner().idles;
+        }
+    }
+
+    static final class PrepareWatcher extends LoopWatcher implements Prepare {
+        PrepareWatcher(AbstractLoop loop) {
+            super(loop);
+        }
+
+        @Override
+        List<LoopWatcher> list() {
+            return owner().prepares;
+        }
+    }
+
+    static final class CheckWatcher extends LoopWatcher implements Check {
+        CheckWatcher(AbstractLoop loop) {
+            super(loop);
+        }
+
+        @Override
+        List<LoopWatcher> list() {
+            return owner().checks;
+        }
+    }
+}
