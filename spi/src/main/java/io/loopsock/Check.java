@@ -14,7 +14,7 @@ public interface Check extends Handle {
      *
      * @param callback called once per iteration
      */
-    void start(Runnable callback);
+    void start(Callback callback);
 
     /** Stops the handle. Idempotent, also when closing. */
     void stop();

@@ -13,6 +13,7 @@ public interface Completion {
      *
      * @param error null on success; otherwise the failure, for instance
      *     {@link ErrorCode#ECANCELED} when the handle was closed first
+     * @throws Exception to end the current {@link Loop#run(RunMode)} with it (see {@link Callback})
      */
-    void onComplete(LoopException error);
+    void onComplete(LoopException error) throws Exception;
 }

@@ -7,7 +7,7 @@ package io.loopsock;
  * callback has run; the loop cannot be closed before that.
  *
  * <h2>Closing</h2>
- * {@link #close(Runnable)} stops the handle at once and releases its socket at once, but its
+ * {@link #close(Callback)} stops the handle at once and releases its socket at once, but its
  * callback always runs later, in the close phase of the loop. Requests still pending on the handle
  * (connect, write, shutdown) complete with {@link ErrorCode#ECANCELED} before the close callback.
  * Nothing of the handle runs after its close callback. Closing a handle that is already closing
@@ -35,7 +35,7 @@ public interface Handle {
     boolean isActive();
 
     /**
-     * Tells whether {@link #close(Runnable)} has been called.
+     * Tells whether {@link #close(Callback)} has been called.
      *
      * @return true from the moment close returns
      */
@@ -48,9 +48,9 @@ public interface Handle {
      * @param onClose called once when the handle has closed; may be null
      * @throws IllegalStateException if the handle is already closing
      */
-    void close(Runnable onClose);
+    void close(Callback onClose);
 
-    /** Closes the handle without a close callback; see {@link #close(Runnable)}. */
+    /** Closes the handle without a close callback; see {@link #close(Callback)}. */
     default void close() {
         close(null);
     }

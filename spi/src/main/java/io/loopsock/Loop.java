@@ -40,8 +40,8 @@ import java.util.function.Consumer;
  *
  * <h2>Errors</h2>
  * An exception thrown by a callback does not corrupt the loop: the loop finishes the phase it is
- * in, then {@link #run(RunMode)} throws that exception unchanged (the first one, with later ones
- * suppressed). The loop stays usable and {@code run} may be called again.
+ * in, then {@link #run(RunMode)} throws that exception (the first one, with later ones suppressed;
+ * a checked one wrapped as {@link Callback} says). The loop stays usable and {@code run} may be called again.
  */
 public interface Loop extends AutoCloseable {
 
@@ -169,7 +169,7 @@ public interface Loop extends AutoCloseable {
      * @param onSend called on the loop thread after one or more {@link Async#send()} calls
      * @return a new, active handle
      */
-    Async async(Runnable onSend);
+    Async async(Callback onSend);
 
     /**
      * Creates an idle handle.

@@ -12,6 +12,7 @@ public interface ReadCallback {
      *
      * @param result the outcome; a {@link ReadResult.Data}'s buffer belongs to the loop and is
      *     valid only until this method returns
+     * @throws Exception to end the current {@link Loop#run(RunMode)} with it (see {@link Callback})
      */
-    void onRead(ReadResult result);
+    void onRead(ReadResult result) throws Exception;
 }

@@ -63,7 +63,7 @@ public interface Tcp extends Stream {
      * @param onClose called once when closed; may be null
      * @throws LoopException {@link ErrorCode#EINVAL} if a shutdown is in progress
      */
-    void closeReset(Runnable onClose) throws LoopException;
+    void closeReset(Callback onClose) throws LoopException;
 
     @Override
     Tcp accept() throws LoopException;

@@ -27,7 +27,7 @@ public interface Timer extends Handle {
      * @param repeatMillis interval of later firings; 0 for a one-shot timer
      * @throws IllegalArgumentException for a negative time
      */
-    void start(Runnable onTimeout, long timeoutMillis, long repeatMillis);
+    void start(Callback onTimeout, long timeoutMillis, long repeatMillis);
 
     /**
      * Starts a one-shot timer.
@@ -35,7 +35,7 @@ public interface Timer extends Handle {
      * @param onTimeout the callback
      * @param timeoutMillis time to the firing; 0 or more
      */
-    default void start(Runnable onTimeout, long timeoutMillis) {
+    default void start(Callback onTimeout, long timeoutMillis) {
         start(onTimeout, timeoutMillis, 0);
     }
 

@@ -78,7 +78,18 @@ public final class Main {
         return 0;
     }
 
-    private static int demo(List<String> names) {
+    private static int demo(List<String> requested) {
+        List<String> names = requested;
+        if (names.isEmpty() && selectionRequested()) {
+            // A backend chosen by property or environment applies to the demo too, and a wrong name
+            // must fail here with the list of installed backends, as Loop.open() does.
+            try {
+                names = List.of(LoopProvider.select().name());
+            } catch (LoopException e) {
+                System.err.println("loopsock: " + e.getMessage());
+                return 1;
+            }
+        }
         int failures = 0;
         for (LoopProvider provider : LoopProvider.installed()) {
             if (!names.isEmpty() && !names.contains(provider.name())) {
@@ -98,6 +109,12 @@ public final class Main {
             }
         }
         return failures == 0 ? 0 : 1;
+    }
+
+    private static boolean selectionRequested() {
+        String property = System.getProperty(LoopProvider.BACKEND_PROPERTY);
+        String environment = System.getenv(LoopProvider.BACKEND_ENVIRONMENT);
+        return (property != null && !property.isBlank()) || (environment != null && !environment.isBlank());
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.loopsock.spi;
 
+import io.loopsock.Callback;
 import io.loopsock.Completion;
 import io.loopsock.Handle;
 import io.loopsock.Loop;
@@ -23,7 +24,7 @@ public abstract class AbstractHandle implements Handle {
     private boolean active;
     private boolean referenced = true;
     private boolean closing;
-    private Runnable closeCallback;
+    private Callback closeCallback;
 
     /**
      * Creates a handle and registers it with its loop.
@@ -75,7 +76,7 @@ public abstract class AbstractHandle implements Handle {
     }
 
     @Override
-    public final void close(Runnable onClose) {
+    public final void close(Callback onClose) {
         loop.checkThread();
         if (closing) {
             throw new IllegalStateException(this + " is already closing");
@@ -92,7 +93,7 @@ public abstract class AbstractHandle implements Handle {
 
     /**
      * Releases the handle's resources at once (the socket, a timer's slot); called by
-     * {@link #close(Runnable)}. Must not call user callbacks: those belong in
+     * {@link #close(Callback)}. Must not call user callbacks: those belong in
      * {@link #onCloseCompleted()}.
      */
     protected void onClose() {}
@@ -107,7 +108,7 @@ public abstract class AbstractHandle implements Handle {
     final void finishClose() {
         onCloseCompleted();
         loop.unregister(this);
-        Runnable callback = closeCallback;
+        Callback callback = closeCallback;
         closeCallback = null;
         if (callback != null) {
             loop.invoke(callback);
@@ -182,7 +183,7 @@ public abstract class AbstractHandle implements Handle {
 
     /**
      * Calls a completion on the loop thread now, catching what it throws (see
-     * {@link AbstractLoop#invoke(Runnable)}).
+     * {@link AbstractLoop#invoke(Callback)}).
      *
      * @param completion the callback; null does nothing
      * @param error the outcome

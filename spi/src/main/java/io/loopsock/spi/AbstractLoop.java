@@ -1,6 +1,7 @@
 package io.loopsock.spi;
 
 import io.loopsock.Async;
+import io.loopsock.Callback;
 import io.loopsock.Check;
 import io.loopsock.Completion;
 import io.loopsock.ErrorCode;
@@ -37,7 +38,7 @@ import java.util.function.Consumer;
  * @implSpec {@link #poll(long)} waits for I/O for at most the given time, runs the callbacks of
  *     the handles that became ready, and returns early when {@link #wakeup()} is called from any
  *     thread (a wakeup before the poll makes the next poll return at once). Callbacks are called
- *     through {@link #invoke(Runnable)}, {@link #complete(Completion, LoopException)} or
+ *     through {@link #invoke(Callback)}, {@link #complete(Completion, LoopException)} or
  *     {@link #deliver(ReadCallback, ReadResult)}, never directly, so that an exception thrown by
  *     user code cannot leave the loop half-updated.
  */
@@ -240,7 +241,7 @@ public abstract class AbstractLoop implements Loop {
     }
 
     @Override
-    public final Async async(Runnable onSend) {
+    public final Async async(Callback onSend) {
         checkOpenLoop();
         Objects.requireNonNull(onSend, "onSend");
         return new LoopAsync(this, onSend);
@@ -341,7 +342,7 @@ public abstract class AbstractLoop implements Loop {
      *
      * @param callback the user's callback
      */
-    protected final void invoke(Runnable callback) {
+    protected final void invoke(Callback callback) {
         try {
             callback.run();
         } catch (Throwable t) {
@@ -350,7 +351,7 @@ public abstract class AbstractLoop implements Loop {
     }
 
     /**
-     * Calls a completion, recording what it throws (see {@link #invoke(Runnable)}).
+     * Calls a completion, recording what it throws (see {@link #invoke(Callback)}).
      *
      * @param completion the callback; null does nothing
      * @param error the outcome
@@ -367,7 +368,7 @@ public abstract class AbstractLoop implements Loop {
     }
 
     /**
-     * Calls a read callback, recording what it throws (see {@link #invoke(Runnable)}).
+     * Calls a read callback, recording what it throws (see {@link #invoke(Callback)}).
      *
      * @param callback the callback
      * @param result the outcome
@@ -375,6 +376,15 @@ public abstract class AbstractLoop implements Loop {
     protected final void deliver(ReadCallback callback, ReadResult result) {
         try {
             callback.onRead(result);
+        } catch (Throwable t) {
+            recordFailure(t);
+        }
+    }
+
+    /** Runs a pending callback or an executed task, recording what it throws. */
+    private void runInternal(Runnable runnable) {
+        try {
+            runnable.run();
         } catch (Throwable t) {
             recordFailure(t);
         }
@@ -398,7 +408,10 @@ public abstract class AbstractLoop implements Loop {
             if (t instanceof Error e) {
                 throw e;
             }
-            throw new IllegalStateException("a callback failed", t);
+            if (t instanceof java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            throw new java.lang.reflect.UndeclaredThrowableException(t, "a callback threw " + t);
         }
     }
 
@@ -440,7 +453,7 @@ public abstract class AbstractLoop implements Loop {
     private void runPending() {
         // Only what is queued now: callbacks queued by these callbacks wait for the next round.
         for (int n = pending.size(); n > 0; n--) {
-            invoke(pending.poll());
+            runInternal(pending.poll());
         }
     }
 
@@ -452,7 +465,7 @@ public abstract class AbstractLoop implements Loop {
         }
         Runnable task;
         while ((task = tasks.poll()) != null) {
-            invoke(task);
+            runInternal(task);
         }
     }
 

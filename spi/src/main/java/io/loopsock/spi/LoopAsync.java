@@ -1,15 +1,16 @@
 package io.loopsock.spi;
 
 import io.loopsock.Async;
+import io.loopsock.Callback;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /** The async handle of every backend: a flag that coalesces sends, and the loop's wakeup. */
 final class LoopAsync extends AbstractHandle implements Async {
-    private final Runnable onSend;
+    private final Callback onSend;
     private final AtomicBoolean sent = new AtomicBoolean();
     private volatile boolean closed;
 
-    LoopAsync(AbstractLoop loop, Runnable onSend) {
+    LoopAsync(AbstractLoop loop, Callback onSend) {
         super(loop);
         this.onSend = onSend;
         setActive(true);

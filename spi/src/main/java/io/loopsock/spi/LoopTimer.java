@@ -1,5 +1,6 @@
 package io.loopsock.spi;
 
+import io.loopsock.Callback;
 import io.loopsock.Timer;
 import java.util.Objects;
 
@@ -14,7 +15,7 @@ final class LoopTimer extends AbstractHandle implements Timer {
     /** Collected as due in this timer phase and not stopped since. */
     boolean ready;
 
-    private Runnable callback;
+    private Callback callback;
     private long repeat;
 
     LoopTimer(AbstractLoop loop) {
@@ -22,7 +23,7 @@ final class LoopTimer extends AbstractHandle implements Timer {
     }
 
     @Override
-    public void start(Runnable onTimeout, long timeoutMillis, long repeatMillis) {
+    public void start(Callback onTimeout, long timeoutMillis, long repeatMillis) {
         checkOpen();
         Objects.requireNonNull(onTimeout, "onTimeout");
         if (timeoutMillis < 0 || repeatMillis < 0) {

@@ -1,5 +1,6 @@
 package io.loopsock.spi;
 
+import io.loopsock.Callback;
 import io.loopsock.Check;
 import io.loopsock.Idle;
 import io.loopsock.Prepare;
@@ -9,7 +10,7 @@ import java.util.Objects;
 /** Idle, prepare and check handles: one mechanism, three lists of the loop. */
 abstract sealed class LoopWatcher extends AbstractHandle
         permits LoopWatcher.IdleWatcher, LoopWatcher.PrepareWatcher, LoopWatcher.CheckWatcher {
-    private Runnable callback;
+    private Callback callback;
     private boolean started;
 
     LoopWatcher(AbstractLoop loop) {
@@ -19,7 +20,7 @@ abstract sealed class LoopWatcher extends AbstractHandle
     /** The loop's list of started watchers of this kind. */
     abstract List<LoopWatcher> list();
 
-    public final void start(Runnable callback) {
+    public final void start(Callback callback) {
         checkOpen();
         this.callback = Objects.requireNonNull(callback, "callback");
         if (!started) {

@@ -1,5 +1,6 @@
 package io.loopsock.nio.internal;
 
+import io.loopsock.Callback;
 import io.loopsock.Completion;
 import io.loopsock.ErrorCode;
 import io.loopsock.LoopException;
@@ -162,7 +163,7 @@ final class NioTcp extends NioStream<Tcp> implements Tcp {
     }
 
     @Override
-    public void closeReset(Runnable onClose) throws LoopException {
+    public void closeReset(Callback onClose) throws LoopException {
         resetOnClose();
         close(onClose);
     }
