@@ -120,12 +120,7 @@ final class NioPipe extends NioStream<Pipe> implements Pipe {
         Objects.requireNonNull(onConnect, "onConnect");
         // Every failure goes through the callback (rule 145), state errors included.
         if (connecting || connected) {
-            LoopException error = new LoopException(connecting ? ErrorCode.EALREADY : ErrorCode.EISCONN, "connect " + name);
-            requestStarted();
-            defer(() -> {
-                requestFinished();
-                complete(onConnect, error);
-            });
+            rejectLater(onConnect, new LoopException(connecting ? ErrorCode.EALREADY : ErrorCode.EISCONN, "connect " + name));
             return;
         }
         if (server != null) {

@@ -484,6 +484,16 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
         }
     }
 
+    /**
+     * Fails a request that never started (a pipe connect on a connected pipe) through its callback,
+     * in order with the stream's other completions.
+     */
+    final void rejectLater(Completion callback, LoopException error) {
+        requestStarted();
+        completions.add(new Done(callback, error));
+        scheduleCompletions();
+    }
+
     /** Runs finished request callbacks in the order they finished; each request finishes once. */
     private void flushCompletions() {
         Done done;
@@ -576,10 +586,21 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
         return connected && !shutdownRequested && !readFailed && !closing();
     }
 
+    /**
+     * A connection supports the options of a connected stream. A listener, and a handle whose
+     * socket does not exist yet, supports those and the listener's own: an option that only
+     * connections have ({@code TCP_NODELAY}, say) is passed on to every connection the listener
+     * accepts, as Linux passes a listener's options on to accepted sockets.
+     */
     @Override
     public final Set<SocketOption<?>> supportedOptions() {
         owner().checkThread();
-        return server != null || listening ? listenerOptions() : streamOptions();
+        if (channel != null) {
+            return streamOptions();
+        }
+        java.util.Set<SocketOption<?>> both = new java.util.LinkedHashSet<>(streamOptions());
+        both.addAll(listenerOptions());
+        return java.util.Collections.unmodifiableSet(both);
     }
 
     private NetworkChannel socket() {
@@ -590,14 +611,15 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
     public final <T> void setOption(SocketOption<T> name, T value) throws LoopException {
         checkOpen();
         Objects.requireNonNull(name, "name");
-        if (!supportedOptions().contains(name) && !listenerOptions().contains(name)) {
+        if (!supportedOptions().contains(name)) {
             throw new UnsupportedOperationException("'" + name + "' is not supported");
         }
         if (value != null && !name.type().isInstance(value)) {
             throw new IllegalArgumentException("'" + name + "' takes a " + name.type().getSimpleName());
         }
         NetworkChannel socket = socket();
-        if (socket == null) {
+        if (socket == null || (socket == server && !listenerOptions().contains(name))) {
+            // Kept for the socket to come, or for the connections this listener accepts.
             pendingOptions.put(name, value);
             return;
         }
@@ -605,8 +627,9 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
             socket.setOption(name, value);
         } catch (IOException e) {
             throw NioErrors.map(e, "set " + name);
-        } catch (UnsupportedOperationException e) {
-            throw new UnsupportedOperationException("'" + name + "' is not supported on a " + (server != null ? "listener" : "stream"), e);
+        }
+        if (socket == server) {
+            pendingOptions.put(name, value);
         }
     }
 
@@ -618,11 +641,13 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
             throw new UnsupportedOperationException("'" + name + "' is not supported");
         }
         NetworkChannel socket = socket();
-        if (socket == null) {
+        if (socket == null || (socket == server && !listenerOptions().contains(name))) {
             if (pendingOptions.containsKey(name)) {
                 return name.type().cast(pendingOptions.get(name));
             }
-            throw new LoopException(ErrorCode.EBADF, "no socket yet: the nio backend creates it at listen or connect");
+            throw new LoopException(socket == null ? ErrorCode.EBADF : ErrorCode.ENOTSUP, socket == null
+                    ? "no socket yet: the nio backend creates it at listen or connect"
+                    : "a listener does not hold '" + name + "' itself; set it to pass it on to accepted connections");
         }
         try {
             return socket.getOption(name);
