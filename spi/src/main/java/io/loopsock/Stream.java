@@ -26,7 +26,9 @@ import java.util.Set;
  * Socket states named by libuv's rules are {@link LoopException}s with libuv's code: reading twice
  * is {@link ErrorCode#EALREADY}, reading or shutting down a stream that is not connected
  * {@link ErrorCode#ENOTCONN}, writing to a stream that is not writable {@link ErrorCode#EPIPE}.
- * Any call but the queries on a closing handle throws {@link IllegalStateException}.
+ * On a closing handle every call throws {@link IllegalStateException}, except
+ * {@link #stopRead()}, the state flags ({@link #isReadable()}, {@link #isWritable()},
+ * {@link #isActive()}, {@link #isClosing()}), {@link #writeQueueSize()} and {@code ref}/{@code unref}.
  */
 public interface Stream extends Handle {
 
