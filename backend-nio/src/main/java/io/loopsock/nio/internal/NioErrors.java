@@ -35,6 +35,8 @@ final class NioErrors {
             Map.entry("connection reset", ErrorCode.ECONNRESET),
             Map.entry("connection reset by peer", ErrorCode.ECONNRESET),
             Map.entry("broken pipe", ErrorCode.EPIPE),
+            Map.entry("resource temporarily unavailable", ErrorCode.EAGAIN),
+            Map.entry("operation would block", ErrorCode.EAGAIN),
             Map.entry("connection refused", ErrorCode.ECONNREFUSED),
             Map.entry("connection timed out", ErrorCode.ETIMEDOUT),
             Map.entry("address already in use", ErrorCode.EADDRINUSE),

@@ -27,7 +27,8 @@ import java.util.Set;
  */
 final class NioPipe extends NioStream<Pipe> implements Pipe {
     /** sun_path holds 108 bytes on Linux, 104 on BSD and macOS, the terminating NUL included. */
-    private static final int MAX_NAME_BYTES = 103;
+    private static final int MAX_NAME_BYTES =
+            System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux") ? 107 : 103;
 
     private String boundName;
     private Path createdPath;
