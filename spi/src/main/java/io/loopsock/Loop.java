@@ -14,10 +14,10 @@ import java.util.function.Consumer;
  * hand work to the loop with {@link #execute(Runnable)} or {@link Async#send()}.
  *
  * <h2>One iteration</h2>
- * Each iteration runs these phases, in libuv's order (docs/design.md has the long version):
+ * Each iteration runs these phases, in libuv's order (docs/design.md has the long version). In
+ * {@link RunMode#DEFAULT} the timers that are already due also run once before the first
+ * iteration.
  * <ol>
- *   <li><b>Timers</b> that are due (in {@link RunMode#DEFAULT} also once before the first
- *       iteration).
  *   <li><b>Pending callbacks</b>: completions deferred from the previous iteration, such as a write
  *       that finished at once or a connect that failed at once. Callbacks never run inside the call
  *       that scheduled them.
@@ -30,7 +30,7 @@ import java.util.function.Consumer;
  *       callbacks.
  *   <li><b>Check</b> handles.
  *   <li><b>Close callbacks</b> of handles closed so far.
- *   <li>Update the cached time, then run the timers that became due.
+ *   <li><b>Timers</b>: update the cached time, then run the timers that are due.
  * </ol>
  *
  * <h2>Liveness</h2>
@@ -135,15 +135,17 @@ public interface Loop extends AutoCloseable {
 
     /**
      * Runs a task on the loop thread, in the poll phase of the next iteration. Any thread. A task
-     * keeps the loop alive until it has run. Tasks run in the order they were submitted.
+     * keeps the loop alive until it has run (and {@link #close()} fails with
+     * {@link ErrorCode#EBUSY} until then). Tasks run in the order they were submitted.
      *
      * @param task the task
-     * @throws java.util.concurrent.RejectedExecutionException if the loop is closed
+     * @throws java.util.concurrent.RejectedExecutionException if the loop is closed or closing
      */
     void execute(Runnable task);
 
     /**
-     * Creates a TCP handle. No socket exists until it binds, listens or connects.
+     * Creates a TCP handle. No socket exists until it listens or connects (or binds, on backends
+     * that declare {@link io.loopsock.spi.Capability#TCP_EARLY_BIND}).
      *
      * @return a new, inactive handle
      */

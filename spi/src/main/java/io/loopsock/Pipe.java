@@ -45,9 +45,10 @@ public interface Pipe extends Stream {
     String localName() throws LoopException;
 
     /**
-     * Returns the name of the peer's listener.
+     * Returns the peer's name.
      *
-     * @return the name the client connected to
+     * @return on a client, the name it connected to; on an accepted pipe, the name the client
+     *     bound, or the empty string if it never bound
      * @throws LoopException {@link ErrorCode#ENOTCONN} if not connected
      */
     String remoteName() throws LoopException;

@@ -28,7 +28,8 @@ import java.util.Set;
  * {@link ErrorCode#ENOTCONN}, writing to a stream that is not writable {@link ErrorCode#EPIPE}.
  * On a closing handle every call throws {@link IllegalStateException}, except
  * {@link #stopRead()}, the state flags ({@link #isReadable()}, {@link #isWritable()},
- * {@link #isActive()}, {@link #isClosing()}), {@link #writeQueueSize()} and {@code ref}/{@code unref}.
+ * {@link #isActive()}, {@link #isClosing()}), {@link #writeQueueSize()}, {@link #supportedOptions()}
+ * and {@code ref}/{@code unref}/{@code hasRef}.
  */
 public interface Stream extends Handle {
 
@@ -84,8 +85,8 @@ public interface Stream extends Handle {
      * end of the stream. {@link #isWritable()} is false from the moment this returns.
      *
      * @param onShutdown called once, after every earlier write callback; may be null
-     * @throws LoopException {@link ErrorCode#ENOTCONN} if the stream is not connected or not
-     *     writable, for instance after an earlier shutdown
+     * @throws LoopException {@link ErrorCode#ENOTCONN} if the stream is neither connected nor
+     *     connecting, or no longer writable, for instance after an earlier shutdown
      */
     void shutdown(Completion onShutdown) throws LoopException;
 
@@ -125,9 +126,10 @@ public interface Stream extends Handle {
     boolean isReadable();
 
     /**
-     * Tells whether the stream can be written: connected, not shut down, no error.
+     * Tells whether the stream can be written: connected, not shut down, no error. (While a
+     * connect is pending it is false, yet writes are accepted and queued.)
      *
-     * @return true if {@link #write} would be accepted
+     * @return true if connected and writable
      */
     boolean isWritable();
 
@@ -169,7 +171,8 @@ public interface Stream extends Handle {
      * @return the byte count; 0 at the end of the stream
      * @throws LoopException {@link ErrorCode#EINVAL} on a listener, {@link ErrorCode#ENOTCONN}
      *     before connecting, {@link ErrorCode#ENOTSUP} where the backend cannot ask the kernel
-     *     (see {@link io.loopsock.spi.Capability#BYTES_READABLE})
+     *     (see {@link io.loopsock.spi.Capability#BYTES_READABLE} for TCP and
+     *     {@link io.loopsock.spi.Capability#PIPE_BYTES_READABLE} for pipes)
      */
     int bytesReadable() throws LoopException;
 }

@@ -43,8 +43,8 @@ public interface Timer extends Handle {
     void stop();
 
     /**
-     * Restarts a repeating timer with its repeat interval as timeout; on a one-shot timer that is
-     * not running, does nothing (libuv's {@code uv_timer_again}).
+     * Restarts a repeating timer with its repeat interval as timeout; on a one-shot timer, running
+     * or not, does nothing (libuv's {@code uv_timer_again}, as its source has it).
      *
      * @throws IllegalStateException if the timer was never started (libuv: {@code EINVAL})
      */
@@ -55,6 +55,7 @@ public interface Timer extends Handle {
      * the callback of a repeating timer, it does not change the firing already scheduled.
      *
      * @param repeatMillis the interval; 0 to make the timer one-shot
+     * @throws IllegalArgumentException for a negative interval
      */
     void setRepeat(long repeatMillis);
 

@@ -229,6 +229,11 @@ public abstract class AbstractLoop implements Loop {
             throw new RejectedExecutionException("the loop is closed");
         }
         tasks.add(task);
+        if (closed && tasks.remove(task)) {
+            // close() ran between the check and the add, saw no task, and released the poller: the
+            // task would never run, so it is refused, as if it had come a moment later.
+            throw new RejectedExecutionException("the loop is closed");
+        }
         if (Thread.currentThread() != owner || running.get()) {
             requestWakeup();
         }
@@ -277,11 +282,14 @@ public abstract class AbstractLoop implements Loop {
         if (!handles.isEmpty()) {
             throw new LoopException(ErrorCode.EBUSY, handles.size() + " handle(s) not closed: " + handles);
         }
+        // Closed before the last look at the task queue: an execute() from another thread either
+        // queued its task before this look (EBUSY) or sees the flag and takes its task back.
+        closed = true;
         if (!tasks.isEmpty()) {
+            closed = false;
             throw new LoopException(ErrorCode.EBUSY, tasks.size() + " executed task(s) have not run");
         }
         closePoller();
-        closed = true;
     }
 
     @Override
