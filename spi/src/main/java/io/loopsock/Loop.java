@@ -26,8 +26,8 @@ import java.util.function.Consumer;
  *   <li><b>Poll</b> for I/O, blocking until the next timer is due, unless something is pending, an
  *       idle handle is active, a handle is closing, {@link #stop()} was called, the mode is
  *       {@link RunMode#NOWAIT}, or nothing is alive. I/O callbacks, {@link Async} callbacks and
- *       {@link #execute(Runnable) executed} tasks run here. Then up to 8 more rounds of pending
- *       callbacks.
+ *       {@link #execute(Runnable) executed} tasks run here, after the cached time was refreshed.
+ *       Then up to 8 more rounds of pending callbacks.
  *   <li><b>Check</b> handles.
  *   <li><b>Close callbacks</b> of handles closed so far.
  *   <li><b>Timers</b>: update the cached time, then run the timers that are due.

@@ -35,8 +35,8 @@ import java.util.function.Consumer;
  * {@link #closePoller()}) and its I/O handles ({@link #tcp()}, {@link #pipe()}); everything else is
  * here, once, so that every backend iterates exactly as {@link Loop} documents.
  *
- * @implSpec {@link #poll(long)} waits for I/O for at most the given time, runs the callbacks of
- *     the handles that became ready, and returns early when {@link #wakeup()} is called from any
+ * @implSpec {@link #poll(long)} waits for I/O for at most the given time, calls
+ *     {@link #pollReturned()}, runs the callbacks of the handles that became ready, and returns early when {@link #wakeup()} is called from any
  *     thread (a wakeup before the poll makes the next poll return at once). Callbacks are called
  *     through {@link #invoke(Callback)}, {@link #complete(Completion, LoopException)} or
  *     {@link #deliver(ReadCallback, ReadResult)}, never directly, so that an exception thrown by
@@ -132,6 +132,10 @@ public abstract class AbstractLoop implements Loop {
                     timeout = pollTimeout();
                 }
                 poll(timeout);
+                // Callbacks after the poll see the time it ended, not the time before a long wait:
+                // a timer started there must not be shortened by the wait (libuv updates the time
+                // right after epoll_wait; rule 45).
+                now = clockMillis();
                 runForeignWork();
                 rethrowFailure();
                 for (int round = 0; round < 8 && !pending.isEmpty(); round++) {
@@ -335,6 +339,15 @@ public abstract class AbstractLoop implements Loop {
     }
 
     /**
+     * Refreshes the cached time; a backend's {@link #poll(long)} calls it when its wait returns and
+     * before it runs the first I/O callback, so that callbacks see the time the wait ended (libuv
+     * does the same right after {@code epoll_wait}).
+     */
+    protected final void pollReturned() {
+        now = clockMillis();
+    }
+
+    /**
      * Asks the loop to wake from its poll. Any thread. Coalesces: the backend's {@link #wakeup()}
      * runs at most once per poll.
      */
@@ -477,17 +490,21 @@ public abstract class AbstractLoop implements Loop {
         }
     }
 
-    private static void runWatchers(List<LoopWatcher> watchers) {
+    private void runWatchers(List<LoopWatcher> watchers) {
         if (watchers.isEmpty()) {
             return;
         }
-        // A watcher started by a callback of this pass runs from the next iteration (rule 50); one
-        // stopped by a callback of this pass does not run.
+        // A watcher (re)started by a callback of this pass runs from the next iteration (rule 50);
+        // one stopped by a callback of this pass does not run.
+        long pass = ++watcherPasses;
         LoopWatcher[] snapshot = watchers.toArray(new LoopWatcher[0]);
         for (LoopWatcher watcher : snapshot) {
-            watcher.fire();
+            watcher.fire(pass);
         }
     }
+
+    /** Numbers watcher passes, so that a watcher knows whether it was started during this one. */
+    long watcherPasses;
 
     private void runTimers() {
         // Collect every due timer first, then run them: a timer restarted with timeout 0 by its own

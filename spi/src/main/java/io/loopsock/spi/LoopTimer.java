@@ -39,7 +39,9 @@ final class LoopTimer extends AbstractHandle implements Timer {
         AbstractLoop loop = owner();
         long now = loop.cachedNow();
         // Saturate instead of overflowing: a huge timeout means "never", not "in the past" (rule 43).
-        due = timeoutMillis > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + timeoutMillis;
+        // The timeout is never negative, so the sum overflowed exactly when it is below now.
+        long sum = now + timeoutMillis;
+        due = sum < now ? Long.MAX_VALUE : sum;
         order = loop.nextTimerStart();
         loop.timers.add(this);
         setActive(true);

@@ -12,6 +12,8 @@ abstract sealed class LoopWatcher extends AbstractHandle
         permits LoopWatcher.IdleWatcher, LoopWatcher.PrepareWatcher, LoopWatcher.CheckWatcher {
     private Callback callback;
     private boolean started;
+    /** The watcher pass during which it was last started. */
+    private long startedInPass;
 
     LoopWatcher(AbstractLoop loop) {
         super(loop);
@@ -25,6 +27,7 @@ abstract sealed class LoopWatcher extends AbstractHandle
         this.callback = Objects.requireNonNull(callback, "callback");
         if (!started) {
             started = true;
+            startedInPass = owner().watcherPasses;
             list().add(this);
             setActive(true);
         }
@@ -39,8 +42,9 @@ abstract sealed class LoopWatcher extends AbstractHandle
         }
     }
 
-    final void fire() {
-        if (started) {
+    /** Runs the callback unless stopped, or started during this very pass. */
+    final void fire(long pass) {
+        if (started && startedInPass < pass) {
             owner().invoke(callback);
         }
     }

@@ -25,7 +25,9 @@ final class NioLoop extends AbstractLoop {
 
     private final Selector selector;
     private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_SIZE);
-    private final Consumer<SelectionKey> dispatch = NioLoop::dispatch;
+    private final Consumer<SelectionKey> dispatch = this::dispatch;
+    /** Whether the current poll has refreshed the loop's time since its wait returned. */
+    private boolean timeRefreshed;
 
     NioLoop(NioLoopProvider provider) throws LoopException {
         super(provider);
@@ -58,6 +60,7 @@ final class NioLoop extends AbstractLoop {
 
     @Override
     protected void poll(long timeoutMillis) {
+        timeRefreshed = false;
         try {
             if (timeoutMillis == 0) {
                 selector.selectNow(dispatch);
@@ -72,7 +75,12 @@ final class NioLoop extends AbstractLoop {
         }
     }
 
-    private static void dispatch(SelectionKey key) {
+    private void dispatch(SelectionKey key) {
+        if (!timeRefreshed) {
+            // The selector calls this only once its wait is over: the first key is the moment.
+            timeRefreshed = true;
+            pollReturned();
+        }
         if (key.attachment() instanceof NioStream<?> stream) {
             stream.ready(key.readyOps());
         }
