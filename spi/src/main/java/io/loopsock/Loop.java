@@ -7,7 +7,8 @@ import java.util.function.Consumer;
  * An event loop that runs handles and calls back when their I/O completes, after libuv's
  * {@code uv_loop_t}.
  *
- * <p>Loop-thread only, except {@link #execute(Runnable)}. A loop belongs to one thread at a time:
+ * <p>Loop-thread only, except {@link #execute(Runnable)}, {@link #isClosed()} and
+ * {@link #provider()}. A loop belongs to one thread at a time:
  * the thread that opened it, until another thread calls {@link #run(RunMode)} while the loop is not
  * running; that thread then owns it. Every other method, and every method of its handles, throws
  * {@link IllegalStateException} when called from a thread that does not own the loop. Other threads
@@ -205,7 +206,7 @@ public interface Loop extends AutoCloseable {
     void close() throws LoopException;
 
     /**
-     * Tells whether {@link #close()} has succeeded.
+     * Tells whether {@link #close()} has succeeded. Any thread.
      *
      * @return true once closed
      */

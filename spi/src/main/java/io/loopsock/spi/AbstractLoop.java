@@ -125,8 +125,11 @@ public abstract class AbstractLoop implements Loop {
             while (alive && !stopRequested) {
                 boolean canSleep = pending.isEmpty() && idles.isEmpty();
                 runPending();
+                rethrowFailure();
                 runWatchers(idles);
+                rethrowFailure();
                 runWatchers(prepares);
+                rethrowFailure();
                 long timeout = 0;
                 if (mode == RunMode.DEFAULT || (mode == RunMode.ONCE && canSleep)) {
                     timeout = pollTimeout();
@@ -141,8 +144,11 @@ public abstract class AbstractLoop implements Loop {
                 for (int round = 0; round < 8 && !pending.isEmpty(); round++) {
                     runPending();
                 }
+                rethrowFailure();
                 runWatchers(checks);
+                rethrowFailure();
                 runClosingHandles();
+                rethrowFailure();
                 updateTime();
                 runTimers();
                 rethrowFailure();
@@ -151,9 +157,10 @@ public abstract class AbstractLoop implements Loop {
                     break;
                 }
             }
-            stopRequested = false;
             return alive;
         } finally {
+            // Cleared however run ends, so that the next run starts afresh (rule 9).
+            stopRequested = false;
             running.set(false);
         }
     }
@@ -480,12 +487,21 @@ public abstract class AbstractLoop implements Loop {
 
     private void runForeignWork() {
         wakeupRequested.set(false);
-        LoopAsync async;
-        while ((async = sentAsyncs.poll()) != null) {
+        // Only what was sent or submitted before this phase: an async sent from its own callback,
+        // or a task that submits another, runs in the next iteration, so other phases are not
+        // starved.
+        for (int n = sentAsyncs.size(); n > 0; n--) {
+            LoopAsync async = sentAsyncs.poll();
+            if (async == null) {
+                break;
+            }
             async.fire();
         }
-        Runnable task;
-        while ((task = tasks.poll()) != null) {
+        for (int n = tasks.size(); n > 0; n--) {
+            Runnable task = tasks.poll();
+            if (task == null) {
+                break;
+            }
             runInternal(task);
         }
     }

@@ -28,6 +28,10 @@ final class NioLoop extends AbstractLoop {
     private final Consumer<SelectionKey> dispatch = this::dispatch;
     /** Whether the current poll has refreshed the loop's time since its wait returned. */
     private boolean timeRefreshed;
+    /** Whether the loop is inside the selector's select. */
+    private boolean polling;
+    /** Whether a channel was closed during the current select and awaits deregistration. */
+    private boolean releasePending;
 
     NioLoop(NioLoopProvider provider) throws LoopException {
         super(provider);
@@ -61,6 +65,7 @@ final class NioLoop extends AbstractLoop {
     @Override
     protected void poll(long timeoutMillis) {
         timeRefreshed = false;
+        polling = true;
         try {
             if (timeoutMillis == 0) {
                 selector.selectNow(dispatch);
@@ -71,6 +76,36 @@ final class NioLoop extends AbstractLoop {
             }
         } catch (IOException e) {
             // The selector itself failed (not a socket): nothing can go on without it.
+            throw new UncheckedIOException("the selector failed", e);
+        } finally {
+            polling = false;
+        }
+        if (releasePending) {
+            release();
+        }
+    }
+
+    /**
+     * Called after a registered channel was closed. The JDK keeps the descriptor of a channel that
+     * is registered with a selector open until the selector deregisters it, at its next select; a
+     * listener's port would stay taken until then, although a handle releases its socket at once
+     * (rule 18). So the loop deregisters at once, or right after the select it is inside.
+     */
+    void released() {
+        if (polling) {
+            releasePending = true;
+        } else {
+            release();
+        }
+    }
+
+    private void release() {
+        releasePending = false;
+        try {
+            // Readiness seen by this select is dropped; the selector is level-triggered, so the next
+            // poll reports it again.
+            selector.selectNow(key -> {});
+        } catch (IOException e) {
             throw new UncheckedIOException("the selector failed", e);
         }
     }

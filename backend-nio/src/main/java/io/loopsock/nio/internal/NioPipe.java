@@ -50,6 +50,11 @@ final class NioPipe extends NioStream<Pipe> implements Pipe {
     }
 
     @Override
+    java.nio.channels.NetworkChannel throwaway() throws IOException {
+        return java.nio.channels.SocketChannel.open(StandardProtocolFamily.UNIX);
+    }
+
+    @Override
     Set<SocketOption<?>> streamOptions() {
         return NioOptions.pipeStream();
     }
@@ -142,9 +147,10 @@ final class NioPipe extends NioStream<Pipe> implements Pipe {
         }
         try {
             applyPendingOptions(fresh);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             closeQuietly(fresh);
-            failConnect(NioErrors.map(e, "connect " + name), onConnect);
+            failConnect(e instanceof IOException io ? NioErrors.map(io, "connect " + name)
+                    : NioErrors.map((RuntimeException) e, "connect " + name), onConnect);
             return;
         }
         connectedName = name;

@@ -53,6 +53,8 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
     private boolean reading;
     private boolean readFailed;
     private boolean shutdownRequested;
+    /** From shutdown() until its callback has run: a reset close is refused meanwhile (rule 110). */
+    private boolean shutdownInProgress;
     private boolean resetOnClose;
 
     private ReadCallback onRead;
@@ -236,7 +238,7 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
         }
         queuedBytes = 0;
         if (shutdownRequested && onShutdown != null) {
-            completions.add(new Done(onShutdown, error));
+            completions.add(new Done(onShutdown, error, true));
             onShutdown = null;
         }
     }
@@ -254,6 +256,7 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
             throw new LoopException(ErrorCode.ENOTCONN, shutdownRequested ? "already shut down" : "not connected");
         }
         shutdownRequested = true;
+        shutdownInProgress = true;
         // A null callback still needs a slot in the completion queue, so it stands as a no-op.
         onShutdown = callback != null ? callback : error -> {};
         requestStarted();
@@ -271,7 +274,7 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
         } catch (IOException e) {
             error = NioErrors.map(e, "shutdown");
         }
-        completions.add(new Done(onShutdown, error));
+        completions.add(new Done(onShutdown, error, true));
         onShutdown = null;
     }
 
@@ -321,7 +324,7 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
     private void connected() {
         connecting = false;
         connected = true;
-        completions.add(new Done(onConnect, null));
+        completions.add(new Done(onConnect, null, Kind.CONNECT));
         onConnect = null;
         flushWrites();
         refresh();
@@ -331,10 +334,11 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
         // The handle stays open (rule 78); queued writes and a shutdown are cancelled (rule 95).
         connecting = false;
         closeQuietly(channel);
+        loop.released();
         channel = null;
         key = null;
         interest = 0;
-        completions.add(new Done(onConnect, error));
+        completions.add(new Done(onConnect, error, Kind.CONNECT));
         onConnect = null;
         cancelRequests();
         refresh();
@@ -499,6 +503,9 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
         Done done;
         while ((done = completions.poll()) != null) {
             requestFinished();
+            if (done.kind == Kind.SHUTDOWN) {
+                shutdownInProgress = false;
+            }
             complete(done.callback, done.error);
         }
     }
@@ -506,12 +513,12 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
     private void cancelRequests() {
         LoopException cancelled = new LoopException(ErrorCode.ECANCELED);
         if (onConnect != null) {
-            completions.add(new Done(onConnect, cancelled));
+            completions.add(new Done(onConnect, cancelled, Kind.CONNECT));
             onConnect = null;
         }
         failWrites(cancelled);
         if (onShutdown != null) {
-            completions.add(new Done(onShutdown, cancelled));
+            completions.add(new Done(onShutdown, cancelled, true));
             onShutdown = null;
         }
     }
@@ -521,7 +528,7 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
     /** Makes the close send a reset (SO_LINGER 0) instead of an orderly end. */
     final void resetOnClose() throws LoopException {
         checkOpen();
-        if (onShutdown != null) {
+        if (shutdownInProgress) {
             throw new LoopException(ErrorCode.EINVAL, "a shutdown is in progress");
         }
         resetOnClose = true;
@@ -548,8 +555,16 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
         closeQuietly(server);
         closeQuietly(waitingToBeAccepted);
         waitingToBeAccepted = null;
+        loop.released();
         connecting = false;
         connected = false;
+        // A connect that succeeded at once but whose callback has not run yet is cancelled, as in
+        // libuv, where the connect request lives until its callback; writes keep their outcome.
+        for (int i = completions.size(); i > 0; i--) {
+            Done done = completions.poll();
+            completions.add(done.kind == Kind.CONNECT && done.error == null
+                    ? new Done(done.callback, new LoopException(ErrorCode.ECANCELED), Kind.CONNECT) : done);
+        }
         cancelRequests();
         releaseName();
     }
@@ -619,7 +634,9 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
         }
         NetworkChannel socket = socket();
         if (socket == null || (socket == server && !listenerOptions().contains(name))) {
-            // Kept for the socket to come, or for the connections this listener accepts.
+            // Kept for the socket to come, or for the connections this listener accepts; checked
+            // now on a throwaway socket, so that a bad value fails here and not at connect.
+            validate(name, value);
             pendingOptions.put(name, value);
             return;
         }
@@ -645,14 +662,34 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
             if (pendingOptions.containsKey(name)) {
                 return name.type().cast(pendingOptions.get(name));
             }
-            throw new LoopException(socket == null ? ErrorCode.EBADF : ErrorCode.ENOTSUP, socket == null
-                    ? "no socket yet: the nio backend creates it at listen or connect"
-                    : "a listener does not hold '" + name + "' itself; set it to pass it on to accepted connections");
+            if (socket == null) {
+                throw new LoopException(ErrorCode.EBADF, "no socket yet: the nio backend creates it at listen or connect");
+            }
+            // A connection option read on a listener is what its connections get when it was not
+            // set: a new socket's default, as the kernel reports it.
+            try (NetworkChannel probe = throwaway()) {
+                return probe.getOption(name);
+            } catch (IOException e) {
+                throw NioErrors.map(e, "get " + name);
+            }
         }
         try {
             return socket.getOption(name);
         } catch (IOException e) {
             throw NioErrors.map(e, "get " + name);
+        }
+    }
+
+    /** Opens a throwaway socket of this kind, on which an option value can be tried. */
+    abstract NetworkChannel throwaway() throws IOException;
+
+    private <T> void validate(SocketOption<T> name, T value) throws LoopException {
+        try (NetworkChannel probe = throwaway()) {
+            if (probe.supportedOptions().contains(name)) {
+                probe.setOption(name, value);
+            }
+        } catch (IOException e) {
+            throw NioErrors.map(e, "set " + name);
         }
     }
 
@@ -706,5 +743,15 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
     }
 
     /** A finished request waiting for its callback. */
-    private record Done(Completion callback, LoopException error) {}
+    private record Done(Completion callback, LoopException error, Kind kind) {
+        Done(Completion callback, LoopException error) {
+            this(callback, error, Kind.WRITE);
+        }
+
+        Done(Completion callback, LoopException error, boolean shutdown) {
+            this(callback, error, shutdown ? Kind.SHUTDOWN : Kind.WRITE);
+        }
+    }
+
+    private enum Kind { CONNECT, WRITE, SHUTDOWN }
 }

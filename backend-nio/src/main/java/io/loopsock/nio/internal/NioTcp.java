@@ -48,6 +48,11 @@ final class NioTcp extends NioStream<Tcp> implements Tcp {
     }
 
     @Override
+    NetworkChannel throwaway() throws IOException {
+        return SocketChannel.open(StandardProtocolFamily.INET);
+    }
+
+    @Override
     Set<SocketOption<?>> streamOptions() {
         return NioOptions.tcpStream();
     }
@@ -155,6 +160,10 @@ final class NioTcp extends NioStream<Tcp> implements Tcp {
                 fresh.bind(bindAddress);
             }
         } catch (IOException e) {
+            closeQuietly(fresh);
+            failConnect(NioErrors.map(e, "connect " + target), onConnect);
+            return;
+        } catch (RuntimeException e) {
             closeQuietly(fresh);
             failConnect(NioErrors.map(e, "connect " + target), onConnect);
             return;

@@ -1,0 +1,224 @@
+package io.loopsock.behavior;
+
+import static io.loopsock.testing.Loops.loopback;
+import static io.loopsock.testing.Loops.runToEnd;
+import static io.loopsock.testing.Loops.runUntil;
+import static io.loopsock.testing.Loops.tcpPair;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.loopsock.ErrorCode;
+import io.loopsock.Loop;
+import io.loopsock.LoopException;
+import io.loopsock.ReadResult;
+import io.loopsock.Tcp;
+import io.loopsock.Timer;
+import io.loopsock.testing.LoopExtension;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Accepting connections: one callback per connection, delayed accept, misuse (rules 18, 72, 73). */
+@ExtendWith(LoopExtension.class)
+@Timeout(30)
+class TcpAcceptTest {
+
+    private static void assertCode(ThrowingCallable call, ErrorCode code) {
+        assertThatThrownBy(call).isInstanceOfSatisfying(LoopException.class, e -> assertThat(e.code()).isEqualTo(code));
+    }
+
+    private static Tcp accept(Tcp listener) {
+        try {
+            return listener.accept();
+        } catch (LoopException e) {
+            throw new AssertionError("accept failed", e);
+        }
+    }
+
+    @Test
+    @DisplayName("rule 72: one connection callback per incoming connection; accept succeeds in it, a second accept is EAGAIN")
+    void oneCallbackPerConnectionAndAcceptSucceedsOnce(Loop loop) throws Exception {
+        Tcp listener = loop.tcp();
+        listener.bind(loopback());
+        List<Tcp> accepted = new ArrayList<>();
+        List<ErrorCode> secondAccepts = new ArrayList<>();
+        int[] callbacks = {0};
+        listener.listen(8, error -> {
+            assertThat(error).isNull();
+            callbacks[0]++;
+            accepted.add(accept(listener));
+            try {
+                accepted.add(listener.accept());
+                secondAccepts.add(null);
+            } catch (LoopException e) {
+                secondAccepts.add(e.code());
+            }
+        });
+        List<Tcp> clients = new ArrayList<>();
+        List<LoopException> connected = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Tcp client = loop.tcp();
+            client.connect(listener.localAddress(), connected::add);
+            clients.add(client);
+        }
+        runUntil(loop, () -> connected.size() == 3 && callbacks[0] == 3);
+        assertThat(connected).containsOnlyNulls();
+        assertThat(accepted).hasSize(3);
+        assertThat(secondAccepts).containsExactly(ErrorCode.EAGAIN, ErrorCode.EAGAIN, ErrorCode.EAGAIN);
+        clients.forEach(Tcp::close);
+        accepted.forEach(Tcp::close);
+        listener.close();
+        runToEnd(loop);
+        assertThat(callbacks[0]).as("no callback without a connection").isEqualTo(3);
+    }
+
+    @Test
+    @DisplayName("rule 73: accept delayed by a 50 ms timer succeeds, and no further connection is taken until it happens")
+    void delayedAcceptSucceedsAndHoldsBackLaterConnections(Loop loop) throws Exception {
+        Tcp listener = loop.tcp();
+        listener.bind(loopback());
+        int[] connections = {0};
+        listener.listen(8, error -> {
+            assertThat(error).isNull();
+            connections[0]++;
+        });
+        Tcp first = loop.tcp();
+        Tcp second = loop.tcp();
+        Timer timer = loop.timer();
+        List<Tcp> accepted = new ArrayList<>();
+        int[] connectionsWhenAccepting = {-1};
+        List<LoopException> connected = new ArrayList<>();
+        first.connect(listener.localAddress(), connected::add);
+        runUntil(loop, () -> connected.size() == 1 && connections[0] == 1);
+        // The second client's handshake completes in the kernel; the accept happens 50 ms after that.
+        second.connect(listener.localAddress(), error -> {
+            connected.add(error);
+            timer.start(() -> {
+                connectionsWhenAccepting[0] = connections[0];
+                accepted.add(accept(listener));
+            }, 50);
+        });
+        runUntil(loop, () -> accepted.size() == 1);
+        assertThat(connected).containsExactly(null, null);
+        assertThat(connectionsWhenAccepting[0]).as("connection callbacks while the first waited").isEqualTo(1);
+        assertThat(accepted.getFirst().remoteAddress()).isEqualTo(first.localAddress());
+        runUntil(loop, () -> connections[0] == 2);
+        accepted.add(accept(listener));
+        assertThat(accepted.get(1).remoteAddress()).isEqualTo(second.localAddress());
+        for (var handle : List.of(first, second, timer, listener)) {
+            handle.close();
+        }
+        accepted.forEach(Tcp::close);
+        runToEnd(loop);
+    }
+
+    @Test
+    @DisplayName("rule 72: accept on a handle that is not listening is EINVAL; on a listener with nothing waiting it is EAGAIN")
+    void acceptOnNonListenerIsInvalid(Loop loop) throws Exception {
+        Tcp fresh = loop.tcp();
+        assertCode(fresh::accept, ErrorCode.EINVAL);
+        var pair = tcpPair(loop);
+        assertCode(pair.client()::accept, ErrorCode.EINVAL);
+        assertCode(pair.server()::accept, ErrorCode.EINVAL);
+        assertCode(pair.listener()::accept, ErrorCode.EAGAIN);
+        fresh.close();
+        pair.close();
+        runToEnd(loop);
+    }
+
+    @Test
+    @DisplayName("rule 72: ten clients connecting at once are all accepted, each accepted stream facing its own client")
+    void tenConcurrentClientsAreAllAccepted(Loop loop) throws Exception {
+        Tcp listener = loop.tcp();
+        listener.bind(loopback());
+        List<Tcp> accepted = new ArrayList<>();
+        listener.listen(16, error -> {
+            assertThat(error).isNull();
+            accepted.add(accept(listener));
+        });
+        List<Tcp> clients = new ArrayList<>();
+        List<LoopException> connected = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            Tcp client = loop.tcp();
+            client.connect(listener.localAddress(), connected::add);
+            clients.add(client);
+        }
+        runUntil(loop, () -> connected.size() == 10 && accepted.size() == 10);
+        assertThat(connected).containsOnlyNulls();
+        Set<InetSocketAddress> clientAddresses = new HashSet<>();
+        for (Tcp client : clients) {
+            clientAddresses.add(client.localAddress());
+        }
+        Set<InetSocketAddress> peers = new HashSet<>();
+        for (Tcp server : accepted) {
+            peers.add(server.remoteAddress());
+            assertThat(server.localAddress()).isEqualTo(listener.localAddress());
+        }
+        assertThat(clientAddresses).hasSize(10);
+        assertThat(peers).isEqualTo(clientAddresses);
+        clients.forEach(Tcp::close);
+        accepted.forEach(Tcp::close);
+        listener.close();
+        runToEnd(loop);
+    }
+
+    @Test
+    @DisplayName("rule 72: an accepted stream is connected and outlives its listener, carrying data both ways")
+    void acceptedStreamOutlivesListener(Loop loop) throws Exception {
+        var pair = tcpPair(loop).closeListener();
+        assertThat(pair.server().isReadable()).isTrue();
+        assertThat(pair.server().isWritable()).isTrue();
+        StringBuilder atServer = new StringBuilder();
+        StringBuilder atClient = new StringBuilder();
+        pair.server().startRead(result -> {
+            if (result instanceof ReadResult.Data(ByteBuffer bytes)) {
+                atServer.append(StandardCharsets.US_ASCII.decode(bytes));
+            }
+        });
+        pair.client().startRead(result -> {
+            if (result instanceof ReadResult.Data(ByteBuffer bytes)) {
+                atClient.append(StandardCharsets.US_ASCII.decode(bytes));
+            }
+        });
+        pair.client().write(ByteBuffer.wrap("ping".getBytes(StandardCharsets.US_ASCII)), null);
+        pair.server().write(ByteBuffer.wrap("pong".getBytes(StandardCharsets.US_ASCII)), null);
+        runUntil(loop, () -> atServer.length() == 4 && atClient.length() == 4);
+        assertThat(atServer).hasToString("ping");
+        assertThat(atClient).hasToString("pong");
+        pair.close();
+        runToEnd(loop);
+    }
+
+    @Test
+    @DisplayName("rule 18: closing a listener with a connection waiting to be accepted releases it; the client sees the end or a reset")
+    void closingListenerReleasesUnacceptedConnection(Loop loop) throws Exception {
+        Tcp listener = loop.tcp();
+        listener.bind(loopback());
+        int[] connections = {0};
+        listener.listen(8, error -> connections[0]++);
+        Tcp client = loop.tcp();
+        List<LoopException> connected = new ArrayList<>();
+        client.connect(listener.localAddress(), connected::add);
+        runUntil(loop, () -> connected.size() == 1 && connections[0] == 1);
+        List<String> reads = new ArrayList<>();
+        client.startRead(result -> reads.add(switch (result) {
+            case ReadResult.Data data -> "data";
+            case ReadResult.EndOfStream end -> "EOF";
+            case ReadResult.Failed(LoopException e) -> e.code().name();
+        }));
+        listener.close();
+        runUntil(loop, () -> !reads.isEmpty());
+        assertThat(reads).singleElement().isIn("EOF", "ECONNRESET");
+        client.close();
+        runToEnd(loop);
+    }
+}

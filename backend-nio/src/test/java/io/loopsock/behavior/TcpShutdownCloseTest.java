@@ -1,0 +1,411 @@
+package io.loopsock.behavior;
+
+import static io.loopsock.testing.Loops.loopback;
+import static io.loopsock.testing.Loops.runToEnd;
+import static io.loopsock.testing.Loops.runUntil;
+import static io.loopsock.testing.Loops.tcpPair;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.loopsock.ErrorCode;
+import io.loopsock.Loop;
+import io.loopsock.LoopException;
+import io.loopsock.ReadResult;
+import io.loopsock.Tcp;
+import io.loopsock.testing.Descriptors;
+import io.loopsock.testing.LoopExtension;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Shutdown, close and reset: ordering against writes, half-close, cancellation, descriptors (rules 18, 19, 105–110). */
+@ExtendWith(LoopExtension.class)
+@Timeout(30)
+class TcpShutdownCloseTest {
+    /** A chunk big enough that a few of them fill the kernel's buffers when the peer does not read. */
+    private static final int CHUNK = 4 << 20;
+
+    private static void assertCode(ThrowingCallable call, ErrorCode code) {
+        assertThatThrownBy(call).isInstanceOfSatisfying(LoopException.class, e -> assertThat(e.code()).isEqualTo(code));
+    }
+
+    private static ByteBuffer ascii(String text) {
+        return ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private static String describe(LoopException error) {
+        return error == null ? "ok" : error.code().name();
+    }
+
+    /**
+     * Writes chunks of zeros until bytes stay queued (the peer must not be reading); callbacks add
+     * "writeN outcome" to the list.
+     *
+     * @return the bytes written
+     */
+    private static long fillUntilStuck(Tcp tcp, List<String> events) throws LoopException {
+        ByteBuffer zeros = ByteBuffer.allocate(CHUNK).asReadOnlyBuffer();
+        long written = 0;
+        for (int i = 0; i < 64 && tcp.writeQueueSize() == 0; i++) {
+            int index = i;
+            tcp.write(zeros, error -> events.add("write" + index + " " + describe(error)));
+            written += CHUNK;
+        }
+        assertThat(tcp.writeQueueSize()).as("bytes stuck in the write queue after %d bytes", written).isPositive();
+        return written;
+    }
+
+    /** Reads everything, counting data bytes and adding "EOF" or the error code to the list. */
+    private static void drain(Tcp tcp, long[] count, List<String> events) throws LoopException {
+        tcp.startRead(result -> {
+            switch (result) {
+                case ReadResult.Data(ByteBuffer bytes) -> count[0] += bytes.remaining();
+                case ReadResult.EndOfStream end -> events.add("EOF");
+                case ReadResult.Failed(LoopException e) -> events.add(e.code().name());
+            }
+        });
+    }
+
+    /** Reads text, adding each chunk and then "EOF" or the error code to the list. */
+    private static List<String> recordReads(Tcp tcp) throws LoopException {
+        List<String> events = new ArrayList<>();
+        tcp.startRead(result -> events.add(switch (result) {
+            case ReadResult.Data(ByteBuffer bytes) -> StandardCharsets.US_ASCII.decode(bytes).toString();
+            case ReadResult.EndOfStream end -> "EOF";
+            case ReadResult.Failed(LoopException e) -> e.code().name();
+        }));
+        return events;
+    }
+
+    /** The descriptor count to come back to once the given number of sockets are closed. */
+    private static Descriptors.Count minusSockets(int sockets) {
+        Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self/fd")), "no /proc/self/fd to count descriptors");
+        return new Descriptors.Count(Map.of("all", Descriptors.count().total() - sockets));
+    }
+
+    /** What a JDK peer does with the one connection it accepts. */
+    @FunctionalInterface
+    private interface PeerBody<T> {
+        T serve(Socket socket) throws IOException;
+    }
+
+    /** A peer made of the JDK's own blocking sockets, on its own platform thread. */
+    private static final class JdkPeer<T> implements AutoCloseable {
+        private final ServerSocket server;
+        private final FutureTask<T> task;
+        private final Thread thread;
+        private final CountDownLatch accepted = new CountDownLatch(1);
+
+        JdkPeer(PeerBody<T> body) throws IOException {
+            server = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
+            task = new FutureTask<>(() -> {
+                try (Socket socket = server.accept()) {
+                    accepted.countDown();
+                    socket.setSoTimeout(10_000);
+                    return body.serve(socket);
+                }
+            });
+            thread = Thread.ofPlatform().name("jdk-peer").daemon(true).start(task);
+        }
+
+        InetSocketAddress address() {
+            return (InetSocketAddress) server.getLocalSocketAddress();
+        }
+
+        void awaitAccepted() throws InterruptedException {
+            assertThat(accepted.await(10, TimeUnit.SECONDS)).as("the JDK peer accepted").isTrue();
+        }
+
+        T result() throws Exception {
+            return task.get(10, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+            try {
+                thread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while joining the JDK peer");
+            }
+            assertThat(thread.isAlive()).as("the JDK peer thread ended").isFalse();
+        }
+    }
+
+    @Test
+    @DisplayName("rule 105: shutdown waits for queued writes; its callback follows every write callback with writeQueueSize 0, then the peer reads everything and EOF")
+    void shutdownWaitsForQueuedWrites(Loop loop) throws Exception {
+        var pair = tcpPair(loop).closeListener();
+        Tcp client = pair.client();
+        List<String> events = new ArrayList<>();
+        long written = fillUntilStuck(client, events);
+        int writes = (int) (written / CHUNK);
+        long[] queueAtShutdown = {-1};
+        client.shutdown(error -> {
+            events.add("shutdown " + describe(error));
+            queueAtShutdown[0] = client.writeQueueSize();
+        });
+        assertThat(events).doesNotContain("shutdown ok");
+        long[] received = {0};
+        List<String> ends = new ArrayList<>();
+        drain(pair.server(), received, ends);
+        runUntil(loop, () -> !ends.isEmpty() && events.size() == writes + 1);
+        assertThat(events).last().isEqualTo("shutdown ok");
+        assertThat(events.subList(0, writes)).allMatch(e -> e.endsWith(" ok"));
+        assertThat(queueAtShutdown[0]).isZero();
+        assertThat(ends).containsExactly("EOF");
+        assertThat(received[0]).isEqualTo(written);
+        pair.close();
+        runToEnd(loop);
+    }
+
+    @Test
+    @DisplayName("rule 105, 87: after shutdown the peer reads EOF but can still write back, and the half-closed side still reads")
+    void halfClosedStreamStillReads(Loop loop) throws Exception {
+        var pair = tcpPair(loop).closeListener();
+        List<String> atServer = recordReads(pair.server());
+        List<String> atClient = recordReads(pair.client());
+        pair.client().write(ascii("question"), null);
+        pair.client().shutdown(null);
+        runUntil(loop, () -> atServer.contains("EOF"));
+        assertThat(String.join("", atServer)).isEqualTo("questionEOF");
+        assertThat(pair.server().isWritable()).isTrue();
+        pair.server().write(ascii("answer"), null);
+        pair.server().shutdown(null);
+        runUntil(loop, () -> atClient.contains("EOF"));
+        assertThat(String.join("", atClient)).isEqualTo("answerEOF");
+        pair.close();
+        runToEnd(loop);
+    }
+
+    @Test
+    @DisplayName("rule 106: isWritable is false as soon as shutdown returns; write and tryWrite are then EPIPE, while reading stays possible")
+    void notWritableOnceShutdownReturns(Loop loop) throws Exception {
+        var pair = tcpPair(loop).closeListener();
+        Tcp client = pair.client();
+        assertThat(client.isWritable()).isTrue();
+        List<LoopException> callbacks = new ArrayList<>();
+        client.shutdown(null);
+        assertThat(client.isWritable()).isFalse();
+        assertThat(client.isReadable()).isTrue();
+        assertCode(() -> client.write(ascii("late"), callbacks::add), ErrorCode.EPIPE);
+        assertCode(() -> client.tryWrite(ascii("late")), ErrorCode.EPIPE);
+        pair.close();
+        runToEnd(loop);
+        assertThat(callbacks).isEmpty();
+    }
+
+    @Test
+    @DisplayName("rule 107: a second shutdown is ENOTCONN and only the first callback runs; shutdown before connecting is ENOTCONN")
+    void secondShutdownIsNotConnected(Loop loop) throws Exception {
+        var pair = tcpPair(loop).closeListener();
+        List<String> callbacks = new ArrayList<>();
+        pair.client().shutdown(error -> callbacks.add("first " + describe(error)));
+        assertCode(() -> pair.client().shutdown(error -> callbacks.add("second " + describe(error))), ErrorCode.ENOTCONN);
+        runUntil(loop, () -> !callbacks.isEmpty());
+        assertCode(() -> pair.client().shutdown(error -> callbacks.add("third " + describe(error))), ErrorCode.ENOTCONN);
+        Tcp fresh = loop.tcp();
+        assertCode(() -> fresh.shutdown(error -> callbacks.add("fresh " + describe(error))), ErrorCode.ENOTCONN);
+        fresh.close();
+        pair.close();
+        runToEnd(loop);
+        assertThat(callbacks).containsExactly("first ok");
+    }
+
+    @Test
+    @DisplayName("rule 108: shutdown right before close calls the shutdown callback once, with success or ECANCELED, then the close callback")
+    void shutdownThenCloseCallsShutdownOnceThenClose(Loop loop) throws Exception {
+        var pair = tcpPair(loop).closeListener();
+        List<String> events = new ArrayList<>();
+        pair.client().shutdown(error -> events.add("shutdown " + describe(error)));
+        pair.client().close(() -> events.add("closed"));
+        runToEnd(loop);
+        assertThat(events).hasSize(2).last().isEqualTo("closed");
+        assertThat(events.getFirst()).isIn("shutdown ok", "shutdown ECANCELED");
+        pair.close();
+        runToEnd(loop);
+    }
+
+    @Test
+    @DisplayName("rule 108, 19: close with writes and a shutdown still queued cancels them, in order, before the close callback")
+    void closeWithQueuedWritesAndShutdownCancelsThem(Loop loop) throws Exception {
+        var pair = tcpPair(loop).closeListener();
+        List<String> events = new ArrayList<>();
+        fillUntilStuck(pair.client(), events);
+        pair.client().write(ascii("tail"), error -> events.add("tail " + describe(error)));
+        pair.client().shutdown(error -> events.add("shutdown " + describe(error)));
+        pair.client().close(() -> events.add("closed"));
+        runToEnd(loop);
+        assertThat(events).endsWith("tail ECANCELED", "shutdown ECANCELED", "closed");
+        assertThat(events.stream().filter(e -> e.startsWith("write"))).allMatch(e -> e.endsWith(" ok") || e.endsWith(" ECANCELED"));
+        pair.close();
+        runToEnd(loop);
+    }
+
+    @Test
+    @DisplayName("rule 109: both ends shutting down at once complete without hanging, and each reads EOF")
+    void simultaneousShutdownGivesEachSideEndOfStream(Loop loop) throws Exception {
+        var pair = tcpPair(loop).closeListener();
+        List<String> atClient = recordReads(pair.client());
+        List<String> atServer = recordReads(pair.server());
+        List<String> shutdowns = new ArrayList<>();
+        pair.client().shutdown(error -> shutdowns.add("client " + describe(error)));
+        pair.server().shutdown(error -> shutdowns.add("server " + describe(error)));
+        runUntil(loop, () -> shutdowns.size() == 2 && atClient.contains("EOF") && atServer.contains("EOF"));
+        assertThat(shutdowns).containsExactlyInAnyOrder("client ok", "server ok");
+        assertThat(atClient).containsExactly("EOF");
+        assertThat(atServer).containsExactly("EOF");
+        pair.close();
+        runToEnd(loop);
+    }
+
+    @Test
+    @DisplayName("rule 110: closeReset makes a JDK socket peer's read fail with SocketException \"Connection reset\"")
+    void closeResetMakesJdkPeerSeeConnectionReset(Loop loop) throws Exception {
+        try (JdkPeer<String> peer = new JdkPeer<>(socket -> {
+            try {
+                int first = socket.getInputStream().read();
+                return "read returned " + first;
+            } catch (SocketException e) {
+                return e.getMessage();
+            }
+        })) {
+            Tcp client = loop.tcp();
+            List<String> events = new ArrayList<>();
+            client.connect(peer.address(), error -> events.add("connect " + describe(error)));
+            runUntil(loop, () -> !events.isEmpty());
+            assertThat(events).containsExactly("connect ok");
+            peer.awaitAccepted();
+            client.closeReset(() -> events.add("closed"));
+            runToEnd(loop);
+            assertThat(events).containsExactly("connect ok", "closed");
+            assertThat(peer.result()).containsIgnoringCase("connection reset");
+        }
+    }
+
+    @Test
+    @DisplayName("rule 110: closeReset right after shutdown (its callback not yet run) is EINVAL and leaves the handle open")
+    void closeResetRightAfterShutdownIsInvalid(Loop loop) throws Exception {
+        var pair = tcpPair(loop).closeListener();
+        List<String> events = new ArrayList<>();
+        pair.client().shutdown(error -> events.add("shutdown " + describe(error)));
+        assertCode(() -> pair.client().closeReset(() -> events.add("reset closed")), ErrorCode.EINVAL);
+        assertThat(pair.client().isClosing()).isFalse();
+        pair.client().close(() -> events.add("closed"));
+        runToEnd(loop);
+        assertThat(events).containsExactly("shutdown ok", "closed");
+        pair.close();
+        runToEnd(loop);
+    }
+
+    @Test
+    @DisplayName("rule 110: closeReset while a shutdown waits behind queued writes is EINVAL and leaves the handle open")
+    void closeResetWithQueuedShutdownIsInvalid(Loop loop) throws Exception {
+        var pair = tcpPair(loop).closeListener();
+        List<String> events = new ArrayList<>();
+        fillUntilStuck(pair.client(), events);
+        pair.client().shutdown(error -> events.add("shutdown " + describe(error)));
+        assertCode(() -> pair.client().closeReset(() -> events.add("reset closed")), ErrorCode.EINVAL);
+        assertThat(pair.client().isClosing()).isFalse();
+        pair.client().close(() -> events.add("closed"));
+        runToEnd(loop);
+        assertThat(events).endsWith("shutdown ECANCELED", "closed").doesNotContain("reset closed");
+        pair.close();
+        runToEnd(loop);
+    }
+
+    @Test
+    @DisplayName("rule 110, 19: closeReset with writes queued runs their callbacks (ECANCELED) before the close callback; the peer reads ECONNRESET")
+    void closeResetRunsPendingWriteCallbacksBeforeCloseCallback(Loop loop) throws Exception {
+        var pair = tcpPair(loop).closeListener();
+        List<String> events = new ArrayList<>();
+        fillUntilStuck(pair.client(), events);
+        int writes = events.size();
+        pair.client().write(ascii("tail"), error -> events.add("tail " + describe(error)));
+        pair.client().closeReset(() -> events.add("closed"));
+        runToEnd(loop);
+        assertThat(events).endsWith("tail ECANCELED", "closed");
+        assertThat(events).contains("closed").filteredOn(e -> e.startsWith("write")).isNotEmpty();
+        assertThat(writes).as("callbacks run inside write").isZero();
+        long[] received = {0};
+        List<String> ends = new ArrayList<>();
+        drain(pair.server(), received, ends);
+        runUntil(loop, () -> !ends.isEmpty());
+        assertThat(ends).containsExactly("ECONNRESET");
+        pair.close();
+        runToEnd(loop);
+    }
+
+    @Test
+    @DisplayName("rule 18: closing a stream with unread data releases its descriptor; the peer sees a reset or the end")
+    void closingWithUnreadDataLeavesNoDescriptor(Loop loop) throws Exception {
+        var pair = tcpPair(loop).closeListener();
+        runToEnd(loop);
+        Descriptors.Count target = minusSockets(2);
+        List<String> outcomes = new ArrayList<>();
+        pair.client().write(ascii("never read"), error -> outcomes.add(describe(error)));
+        runUntil(loop, () -> !outcomes.isEmpty());
+        List<String> atClient = recordReads(pair.client());
+        pair.server().close();
+        runUntil(loop, () -> !atClient.isEmpty());
+        assertThat(atClient).singleElement().isIn("ECONNRESET", "EOF");
+        pair.client().close();
+        runToEnd(loop);
+        Descriptors.Count after = Descriptors.awaitAtMost(target);
+        assertThat(after.total()).as("descriptors after closing both ends: %s", after).isLessThanOrEqualTo(target.total());
+    }
+
+    @Test
+    @DisplayName("rule 18: closing both ends and the listener in one go releases all three descriptors")
+    void closingBothSidesLeavesNoDescriptor(Loop loop) throws Exception {
+        var pair = tcpPair(loop);
+        Descriptors.Count target = minusSockets(3);
+        pair.client().write(ascii("in flight"), null);
+        pair.server().write(ascii("in flight"), null);
+        pair.close();
+        runToEnd(loop);
+        Descriptors.Count after = Descriptors.awaitAtMost(target);
+        assertThat(after.total()).as("descriptors after closing: %s", after).isLessThanOrEqualTo(target.total());
+    }
+
+    @Test
+    @DisplayName("rule 18: close releases the socket at once, so a listener's port can be bound again before the loop runs")
+    void closingListenerFreesItsPortAtOnce(Loop loop) throws Exception {
+        Tcp first = loop.tcp();
+        first.bind(loopback());
+        first.listen(8, error -> {});
+        InetSocketAddress address = first.localAddress();
+        first.close();
+        Tcp second = loop.tcp();
+        second.bind(address);
+        try {
+            assertThatCode(() -> second.listen(8, error -> {})).as("listen on the port of a closed listener").doesNotThrowAnyException();
+            assertThat(second.localAddress()).isEqualTo(address);
+        } finally {
+            second.close();
+            runToEnd(loop);
+        }
+    }
+}
