@@ -4,6 +4,9 @@ import static io.loopsock.testing.Loops.loopback;
 import static io.loopsock.testing.Loops.runToEnd;
 import static io.loopsock.testing.Loops.runUntil;
 import static io.loopsock.testing.Loops.tcpPair;
+import static io.loopsock.testing.Streams.ascii;
+import static io.loopsock.testing.Streams.closeAll;
+import static io.loopsock.testing.Streams.walked;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -21,7 +24,6 @@ import io.loopsock.testing.LoopExtension;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,24 +42,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(LoopExtension.class)
 @Timeout(30)
 class HandleLifecycleTest {
-
-    private static ByteBuffer ascii(String text) {
-        return ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII));
-    }
-
-    private static void closeAll(Handle... handles) {
-        for (Handle handle : handles) {
-            if (!handle.isClosing()) {
-                handle.close();
-            }
-        }
-    }
-
-    private static List<Handle> walked(Loop loop) {
-        List<Handle> seen = new ArrayList<>();
-        loop.walk(seen::add);
-        return seen;
-    }
 
     // ---- close callbacks -----------------------------------------------------------------------
 

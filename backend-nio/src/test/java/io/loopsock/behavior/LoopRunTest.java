@@ -3,6 +3,9 @@ package io.loopsock.behavior;
 import static io.loopsock.testing.Loops.runToEnd;
 import static io.loopsock.testing.Loops.runUntil;
 import static io.loopsock.testing.Loops.tcpPair;
+import static io.loopsock.testing.Streams.ascii;
+import static io.loopsock.testing.Streams.closeAll;
+import static io.loopsock.testing.Streams.walked;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -21,8 +24,6 @@ import io.loopsock.Tcp;
 import io.loopsock.Timer;
 import io.loopsock.testing.LoopExtension;
 import io.loopsock.testing.Loops;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -48,26 +49,8 @@ class LoopRunTest {
     /** The most a run that must not block may take, even on a slow machine. */
     private static final long NO_BLOCK_MILLIS = 5_000;
 
-    private static ByteBuffer ascii(String text) {
-        return ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII));
-    }
-
     private static long millisSince(long startNanos) {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
-    }
-
-    private static void closeAll(Handle... handles) {
-        for (Handle handle : handles) {
-            if (!handle.isClosing()) {
-                handle.close();
-            }
-        }
-    }
-
-    private static List<Handle> walked(Loop loop) {
-        List<Handle> seen = new ArrayList<>();
-        loop.walk(seen::add);
-        return seen;
     }
 
     // ---- run modes ---------------------------------------------------------------------------

@@ -4,12 +4,12 @@ import static io.loopsock.testing.Loops.loopback;
 import static io.loopsock.testing.Loops.runToEnd;
 import static io.loopsock.testing.Loops.runUntil;
 import static io.loopsock.testing.Loops.tcpPair;
+import static io.loopsock.testing.Streams.closeAll;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.loopsock.Async;
 import io.loopsock.Check;
-import io.loopsock.Handle;
 import io.loopsock.Idle;
 import io.loopsock.Loop;
 import io.loopsock.Prepare;
@@ -66,14 +66,6 @@ class LoopThreadingTest {
         thread.join(Loops.BOUND.toMillis());
         assertThat(thread.isAlive()).as("the other thread finished").isFalse();
         return thrown.get();
-    }
-
-    private static void closeAll(Handle... handles) {
-        for (Handle handle : handles) {
-            if (!handle.isClosing()) {
-                handle.close();
-            }
-        }
     }
 
     @Test

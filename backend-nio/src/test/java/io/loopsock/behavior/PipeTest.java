@@ -1,7 +1,12 @@
 package io.loopsock.behavior;
 
+import static io.loopsock.testing.Loops.pipePair;
 import static io.loopsock.testing.Loops.runToEnd;
 import static io.loopsock.testing.Loops.runUntil;
+import static io.loopsock.testing.Streams.ascii;
+import static io.loopsock.testing.Streams.assertCode;
+import static io.loopsock.testing.Streams.describe;
+import static io.loopsock.testing.Streams.recordReads;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -21,7 +26,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -41,10 +45,6 @@ class PipeTest {
     @TempDir
     Path dir;
 
-    private static ByteBuffer ascii(String text) {
-        return ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII));
-    }
-
     private static int bytes(String name) {
         return name.getBytes(StandardCharsets.UTF_8).length;
     }
@@ -54,79 +54,6 @@ class PipeTest {
         String name = dir.resolve(file).toString();
         assertThat(bytes(name)).as("length of %s", name).isLessThan(100);
         return name;
-    }
-
-    /** Records read outcomes as text: data as itself, the end as "EOF", an error as its code. */
-    private static List<String> recordReads(Pipe pipe) throws LoopException {
-        List<String> events = new ArrayList<>();
-        pipe.startRead(result -> events.add(switch (result) {
-            case ReadResult.Data(ByteBuffer bytes) -> StandardCharsets.US_ASCII.decode(bytes).toString();
-            case ReadResult.EndOfStream() -> "EOF";
-            case ReadResult.Failed(LoopException e) -> e.code().name();
-        }));
-        return events;
-    }
-
-    private static String describe(LoopException error) {
-        return error == null ? "ok" : error.code().name();
-    }
-
-    /** A connected pipe pair on one loop, with the listener that made it. */
-    private record PipePair(Pipe listener, Pipe client, Pipe server) {
-        void close() {
-            for (Pipe pipe : new Pipe[] {client, server, listener}) {
-                if (!pipe.isClosing()) {
-                    pipe.close();
-                }
-            }
-        }
-
-        PipePair closeListener() {
-            listener.close();
-            return this;
-        }
-    }
-
-    /** Binds a listener to the name, connects a client to it and accepts the connection. */
-    private static PipePair pipePair(Loop loop, String name) throws LoopException {
-        Pipe listener = loop.pipe();
-        listener.bind(name);
-        AtomicReference<Pipe> accepted = new AtomicReference<>();
-        AtomicReference<LoopException> failure = new AtomicReference<>();
-        listener.listen(8, error -> {
-            if (error != null) {
-                failure.set(error);
-                return;
-            }
-            try {
-                accepted.set(listener.accept());
-            } catch (LoopException e) {
-                failure.set(e);
-            }
-        });
-        Pipe client = loop.pipe();
-        boolean[] connected = {false};
-        client.connect(name, error -> {
-            if (error != null) {
-                failure.set(error);
-            }
-            connected[0] = true;
-        });
-        runUntil(loop, () -> failure.get() != null || (connected[0] && accepted.get() != null));
-        if (failure.get() != null) {
-            throw failure.get();
-        }
-        return new PipePair(listener, client, accepted.get());
-    }
-
-    private static void assertCode(ThrowingCall call, ErrorCode code) {
-        assertThatThrownBy(call::run)
-                .isInstanceOfSatisfying(LoopException.class, e -> assertThat(e.code()).isEqualTo(code));
-    }
-
-    @FunctionalInterface
-    private interface ThrowingCall {
-        void run() throws Exception;
     }
 
     // ---- bind and listen (142, 143, 144) ------------------------------------------------------

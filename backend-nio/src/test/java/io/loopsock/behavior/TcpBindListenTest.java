@@ -3,6 +3,7 @@ package io.loopsock.behavior;
 import static io.loopsock.testing.Loops.loopback;
 import static io.loopsock.testing.Loops.runToEnd;
 import static io.loopsock.testing.Loops.runUntil;
+import static io.loopsock.testing.Streams.assertCode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -23,7 +24,6 @@ import java.net.SocketException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -34,10 +34,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(LoopExtension.class)
 @Timeout(30)
 class TcpBindListenTest {
-
-    private static void assertCode(ThrowingCallable call, ErrorCode code) {
-        assertThatThrownBy(call).isInstanceOfSatisfying(LoopException.class, e -> assertThat(e.code()).isEqualTo(code));
-    }
 
     /** A listener on an ephemeral loopback port that accepts every connection into the list. */
     private static Tcp listener(Loop loop, List<Tcp> accepted) throws LoopException {

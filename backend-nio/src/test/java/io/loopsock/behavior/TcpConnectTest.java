@@ -4,8 +4,9 @@ import static io.loopsock.testing.Loops.loopback;
 import static io.loopsock.testing.Loops.runToEnd;
 import static io.loopsock.testing.Loops.runUntil;
 import static io.loopsock.testing.Loops.tcpPair;
+import static io.loopsock.testing.Streams.assertCode;
+import static io.loopsock.testing.Streams.describe;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.loopsock.ErrorCode;
 import io.loopsock.Loop;
@@ -20,7 +21,6 @@ import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -30,10 +30,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(LoopExtension.class)
 @Timeout(30)
 class TcpConnectTest {
-
-    private static void assertCode(ThrowingCallable call, ErrorCode code) {
-        assertThatThrownBy(call).isInstanceOfSatisfying(LoopException.class, e -> assertThat(e.code()).isEqualTo(code));
-    }
 
     /** A loopback address where nothing listens: an ephemeral port that was just released. */
     private static InetSocketAddress closedPort() throws IOException {
@@ -55,10 +51,6 @@ class TcpConnectTest {
             }
         });
         return listener;
-    }
-
-    private static String describe(LoopException error) {
-        return error == null ? "ok" : error.code().name();
     }
 
     @Test

@@ -3,19 +3,16 @@ package io.loopsock.behavior;
 import static io.loopsock.testing.Loops.runToEnd;
 import static io.loopsock.testing.Loops.runUntil;
 import static io.loopsock.testing.Loops.tcpPair;
+import static io.loopsock.testing.Streams.ascii;
+import static io.loopsock.testing.Streams.recordReads;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.loopsock.ErrorCode;
 import io.loopsock.Loop;
 import io.loopsock.LoopException;
-import io.loopsock.ReadResult;
 import io.loopsock.Tcp;
 import io.loopsock.testing.LoopExtension;
-import io.loopsock.testing.Loops;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -26,21 +23,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(LoopExtension.class)
 @Timeout(30)
 class TcpReadTest {
-
-    private static ByteBuffer ascii(String text) {
-        return ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII));
-    }
-
-    /** Records read outcomes as text: data as itself, the end as "EOF", an error as its code. */
-    private static List<String> recordReads(Tcp tcp) throws LoopException {
-        List<String> events = new ArrayList<>();
-        tcp.startRead(result -> events.add(switch (result) {
-            case ReadResult.Data(ByteBuffer bytes) -> StandardCharsets.US_ASCII.decode(bytes).toString();
-            case ReadResult.EndOfStream() -> "EOF";
-            case ReadResult.Failed(LoopException e) -> e.code().name();
-        }));
-        return events;
-    }
 
     @Test
     @DisplayName("rule 85, 88 (seed): the server writes DATA and closes; the client reads the data, then the end of stream")

@@ -4,14 +4,17 @@ import static io.loopsock.testing.Loops.loopback;
 import static io.loopsock.testing.Loops.runToEnd;
 import static io.loopsock.testing.Loops.runUntil;
 import static io.loopsock.testing.Loops.tcpPair;
+import static io.loopsock.testing.Streams.ascii;
+import static io.loopsock.testing.Streams.assertCode;
+import static io.loopsock.testing.Streams.describe;
+import static io.loopsock.testing.Streams.drain;
+import static io.loopsock.testing.Streams.recordReads;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.loopsock.ErrorCode;
 import io.loopsock.Loop;
 import io.loopsock.LoopException;
-import io.loopsock.ReadResult;
 import io.loopsock.Tcp;
 import io.loopsock.testing.Descriptors;
 import io.loopsock.testing.LoopExtension;
@@ -23,7 +26,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,7 +34,6 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
-import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -45,18 +46,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class TcpShutdownCloseTest {
     /** A chunk big enough that a few of them fill the kernel's buffers when the peer does not read. */
     private static final int CHUNK = 4 << 20;
-
-    private static void assertCode(ThrowingCallable call, ErrorCode code) {
-        assertThatThrownBy(call).isInstanceOfSatisfying(LoopException.class, e -> assertThat(e.code()).isEqualTo(code));
-    }
-
-    private static ByteBuffer ascii(String text) {
-        return ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII));
-    }
-
-    private static String describe(LoopException error) {
-        return error == null ? "ok" : error.code().name();
-    }
 
     /**
      * Writes chunks of zeros until bytes stay queued (the peer must not be reading); callbacks add
@@ -74,28 +63,6 @@ class TcpShutdownCloseTest {
         }
         assertThat(tcp.writeQueueSize()).as("bytes stuck in the write queue after %d bytes", written).isPositive();
         return written;
-    }
-
-    /** Reads everything, counting data bytes and adding "EOF" or the error code to the list. */
-    private static void drain(Tcp tcp, long[] count, List<String> events) throws LoopException {
-        tcp.startRead(result -> {
-            switch (result) {
-                case ReadResult.Data(ByteBuffer bytes) -> count[0] += bytes.remaining();
-                case ReadResult.EndOfStream end -> events.add("EOF");
-                case ReadResult.Failed(LoopException e) -> events.add(e.code().name());
-            }
-        });
-    }
-
-    /** Reads text, adding each chunk and then "EOF" or the error code to the list. */
-    private static List<String> recordReads(Tcp tcp) throws LoopException {
-        List<String> events = new ArrayList<>();
-        tcp.startRead(result -> events.add(switch (result) {
-            case ReadResult.Data(ByteBuffer bytes) -> StandardCharsets.US_ASCII.decode(bytes).toString();
-            case ReadResult.EndOfStream end -> "EOF";
-            case ReadResult.Failed(LoopException e) -> e.code().name();
-        }));
-        return events;
     }
 
     /** The descriptor count to come back to once the given number of sockets are closed. */

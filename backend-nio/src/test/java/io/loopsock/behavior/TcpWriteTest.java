@@ -3,8 +3,11 @@ package io.loopsock.behavior;
 import static io.loopsock.testing.Loops.runToEnd;
 import static io.loopsock.testing.Loops.runUntil;
 import static io.loopsock.testing.Loops.tcpPair;
+import static io.loopsock.testing.Streams.ascii;
+import static io.loopsock.testing.Streams.assertCode;
+import static io.loopsock.testing.Streams.describe;
+import static io.loopsock.testing.Streams.drain;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.loopsock.ErrorCode;
 import io.loopsock.Loop;
@@ -29,7 +32,6 @@ import java.util.List;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
-import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -41,18 +43,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class TcpWriteTest {
     /** A chunk big enough that a few of them fill the kernel's buffers when the peer does not read. */
     private static final int CHUNK = 4 << 20;
-
-    private static void assertCode(ThrowingCallable call, ErrorCode code) {
-        assertThatThrownBy(call).isInstanceOfSatisfying(LoopException.class, e -> assertThat(e.code()).isEqualTo(code));
-    }
-
-    private static ByteBuffer ascii(String text) {
-        return ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII));
-    }
-
-    private static String describe(LoopException error) {
-        return error == null ? "ok" : error.code().name();
-    }
 
     /** The test pattern: a byte for every offset, not periodic at any power of two. */
     private static byte[] pattern(int length) {
@@ -78,17 +68,6 @@ class TcpWriteTest {
         }
         assertThat(tcp.writeQueueSize()).as("bytes stuck in the write queue after %d bytes", written).isPositive();
         return written;
-    }
-
-    /** Reads and discards everything, counting bytes and recording the end as "EOF" or the error code. */
-    private static void drain(Tcp tcp, long[] count, List<String> ends) throws LoopException {
-        tcp.startRead(result -> {
-            switch (result) {
-                case ReadResult.Data(ByteBuffer bytes) -> count[0] += bytes.remaining();
-                case ReadResult.EndOfStream end -> ends.add("EOF");
-                case ReadResult.Failed(LoopException e) -> ends.add(e.code().name());
-            }
-        });
     }
 
     /** Reads everything into the stream, recording the end as "EOF" or the error code. */

@@ -12,6 +12,7 @@ import io.loopsock.Prepare;
 import io.loopsock.RunMode;
 import io.loopsock.Timer;
 import io.loopsock.testing.LoopExtension;
+import io.loopsock.testing.Streams;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.DisplayName;
@@ -33,11 +34,7 @@ class TimerTest {
     }
 
     private static void closeAll(Loop loop, Timer... timers) {
-        for (Timer timer : timers) {
-            if (!timer.isClosing()) {
-                timer.close();
-            }
-        }
+        Streams.closeAll(timers);
         runToEnd(loop);
     }
 

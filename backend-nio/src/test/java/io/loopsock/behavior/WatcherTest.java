@@ -16,6 +16,7 @@ import io.loopsock.RunMode;
 import io.loopsock.Timer;
 import io.loopsock.testing.LoopExtension;
 import io.loopsock.testing.Loops;
+import io.loopsock.testing.Streams;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,11 +72,7 @@ class WatcherTest {
     }
 
     private static void closeAll(Loop loop, Handle... handles) {
-        for (Handle handle : handles) {
-            if (!handle.isClosing()) {
-                handle.close();
-            }
-        }
+        Streams.closeAll(handles);
         runToEnd(loop);
     }
 

@@ -2,9 +2,12 @@ package io.loopsock.testing;
 
 import static org.assertj.core.api.Assertions.fail;
 
+import io.loopsock.Completion;
 import io.loopsock.Loop;
 import io.loopsock.LoopException;
+import io.loopsock.Pipe;
 import io.loopsock.RunMode;
+import io.loopsock.Stream;
 import io.loopsock.Tcp;
 import io.loopsock.spi.Capability;
 import java.net.InetAddress;
@@ -12,6 +15,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Assumptions;
 
 /** Helpers for behaviour tests: bounded runs, connected pairs, capability checks. */
@@ -73,20 +77,17 @@ public final class Loops {
     }
 
     /**
-     * A connected TCP pair on one loop, with the listener that made it.
+     * A connected pair of streams on one loop, with the listener that made it.
      *
+     * @param <S> the kind of stream: TCP or pipe
      * @param listener the listener, still listening
      * @param client the connecting side
      * @param server the accepted side
      */
-    public record TcpPair(Tcp listener, Tcp client, Tcp server) {
-        /** Closes all three. */
+    public record Pair<S extends Stream>(S listener, S client, S server) {
+        /** Closes those of the three that are not closing yet. */
         public void close() {
-            for (Tcp tcp : new Tcp[] {client, server, listener}) {
-                if (!tcp.isClosing()) {
-                    tcp.close();
-                }
-            }
+            Streams.closeAll(client, server, listener);
         }
 
         /**
@@ -94,23 +95,72 @@ public final class Loops {
          *
          * @return this pair
          */
-        public TcpPair closeListener() {
+        public Pair<S> closeListener() {
             listener.close();
             return this;
         }
     }
 
     /**
-     * Connects a client to a new listener on loopback and accepts it.
+     * Starts a client's connect.
+     *
+     * @param <S> the kind of stream
+     */
+    @FunctionalInterface
+    public interface Connect<S extends Stream> {
+        /**
+         * Connects the client to the listener.
+         *
+         * @param client the connecting side
+         * @param onConnect called once with the outcome
+         * @throws LoopException if the connect fails at once
+         */
+        void connect(S client, Completion onConnect) throws LoopException;
+    }
+
+    /**
+     * Connects a client to a new TCP listener on loopback and accepts it.
      *
      * @param loop the loop
      * @return the pair, connected
      * @throws LoopException if a step fails
      */
-    public static TcpPair tcpPair(Loop loop) throws LoopException {
+    public static Pair<Tcp> tcpPair(Loop loop) throws LoopException {
         Tcp listener = loop.tcp();
         listener.bind(loopback());
-        AtomicReference<Tcp> accepted = new AtomicReference<>();
+        return pair(loop, listener, loop::tcp, (client, onConnect) -> client.connect(listener.localAddress(), onConnect));
+    }
+
+    /**
+     * Binds a new pipe listener to the name, connects a client to it and accepts the connection.
+     *
+     * @param loop the loop
+     * @param name the name to bind and connect to
+     * @return the pair, connected
+     * @throws LoopException if a step fails
+     */
+    public static Pair<Pipe> pipePair(Loop loop, String name) throws LoopException {
+        Pipe listener = loop.pipe();
+        listener.bind(name);
+        return pair(loop, listener, loop::pipe, (client, onConnect) -> client.connect(name, onConnect));
+    }
+
+    /**
+     * Makes the bound listener listen, then creates a client, connects it and runs the loop until
+     * the connect completed and the listener accepted the connection.
+     *
+     * @param loop the loop
+     * @param listener a bound listener, not yet listening
+     * @param newClient creates the client; it is called after listen, so that the handles are
+     *     created in the same order for every kind of stream
+     * @param connect starts the client's connect to the listener
+     * @return the pair, connected
+     * @throws LoopException if a step fails
+     */
+    @SuppressWarnings("unchecked") // accept() on a listener of kind S returns an S (Tcp and Pipe narrow it).
+    private static <S extends Stream> Pair<S> pair(Loop loop, S listener, Supplier<S> newClient, Connect<S> connect)
+            throws LoopException {
+        AtomicReference<S> accepted = new AtomicReference<>();
         AtomicReference<LoopException> failure = new AtomicReference<>();
         listener.listen(8, error -> {
             if (error != null) {
@@ -118,14 +168,14 @@ public final class Loops {
                 return;
             }
             try {
-                accepted.set(listener.accept());
+                accepted.set((S) listener.accept());
             } catch (LoopException e) {
                 failure.set(e);
             }
         });
-        Tcp client = loop.tcp();
+        S client = newClient.get();
         boolean[] connected = {false};
-        client.connect(listener.localAddress(), error -> {
+        connect.connect(client, error -> {
             if (error != null) {
                 failure.set(error);
             }
@@ -135,6 +185,6 @@ public final class Loops {
         if (failure.get() != null) {
             throw failure.get();
         }
-        return new TcpPair(listener, client, accepted.get());
+        return new Pair<>(listener, client, accepted.get());
     }
 }
