@@ -17,6 +17,7 @@ import io.loopsock.Loop;
 import io.loopsock.LoopException;
 import io.loopsock.Tcp;
 import io.loopsock.testing.Descriptors;
+import io.loopsock.testing.JdkPeer;
 import io.loopsock.testing.LoopExtension;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -71,55 +72,7 @@ class TcpShutdownCloseTest {
         return new Descriptors.Count(Map.of("all", Descriptors.count().total() - sockets));
     }
 
-    /** What a JDK peer does with the one connection it accepts. */
-    @FunctionalInterface
-    private interface PeerBody<T> {
-        T serve(Socket socket) throws IOException;
-    }
 
-    /** A peer made of the JDK's own blocking sockets, on its own platform thread. */
-    private static final class JdkPeer<T> implements AutoCloseable {
-        private final ServerSocket server;
-        private final FutureTask<T> task;
-        private final Thread thread;
-        private final CountDownLatch accepted = new CountDownLatch(1);
-
-        JdkPeer(PeerBody<T> body) throws IOException {
-            server = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
-            task = new FutureTask<>(() -> {
-                try (Socket socket = server.accept()) {
-                    accepted.countDown();
-                    socket.setSoTimeout(10_000);
-                    return body.serve(socket);
-                }
-            });
-            thread = Thread.ofPlatform().name("jdk-peer").daemon(true).start(task);
-        }
-
-        InetSocketAddress address() {
-            return (InetSocketAddress) server.getLocalSocketAddress();
-        }
-
-        void awaitAccepted() throws InterruptedException {
-            assertThat(accepted.await(10, TimeUnit.SECONDS)).as("the JDK peer accepted").isTrue();
-        }
-
-        T result() throws Exception {
-            return task.get(10, TimeUnit.SECONDS);
-        }
-
-        @Override
-        public void close() throws IOException {
-            server.close();
-            try {
-                thread.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while joining the JDK peer");
-            }
-            assertThat(thread.isAlive()).as("the JDK peer thread ended").isFalse();
-        }
-    }
 
     @Test
     @DisplayName("rule 105: shutdown waits for queued writes; its callback follows every write callback with writeQueueSize 0, then the peer reads everything and EOF")

@@ -16,6 +16,7 @@ import io.loopsock.ReadResult;
 import io.loopsock.RunMode;
 import io.loopsock.Tcp;
 import io.loopsock.Timer;
+import io.loopsock.testing.JdkPeer;
 import io.loopsock.testing.LoopExtension;
 import io.loopsock.testing.Loops;
 import java.io.ByteArrayOutputStream;
@@ -85,52 +86,7 @@ class TcpWriteTest {
         });
     }
 
-    /** What a JDK peer does with the one connection it accepts. */
-    @FunctionalInterface
-    private interface PeerBody<T> {
-        T serve(Socket socket) throws IOException;
-    }
 
-    /**
-     * A peer made of the JDK's own blocking sockets, on its own platform thread: the platform's
-     * sockets as the reference the loop's streams must agree with.
-     */
-    private static final class JdkPeer<T> implements AutoCloseable {
-        private final ServerSocket server;
-        private final FutureTask<T> task;
-        private final Thread thread;
-
-        JdkPeer(PeerBody<T> body) throws IOException {
-            server = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
-            task = new FutureTask<>(() -> {
-                try (Socket socket = server.accept()) {
-                    socket.setSoTimeout(10_000);
-                    return body.serve(socket);
-                }
-            });
-            thread = Thread.ofPlatform().name("jdk-peer").daemon(true).start(task);
-        }
-
-        InetSocketAddress address() {
-            return (InetSocketAddress) server.getLocalSocketAddress();
-        }
-
-        T result() throws Exception {
-            return task.get(10, TimeUnit.SECONDS);
-        }
-
-        @Override
-        public void close() throws IOException {
-            server.close();
-            try {
-                thread.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while joining the JDK peer");
-            }
-            assertThat(thread.isAlive()).as("the JDK peer thread ended").isFalse();
-        }
-    }
 
     /** Connects a new handle to the address and runs the loop until the connect succeeded. */
     private static Tcp connect(Loop loop, InetSocketAddress address) throws LoopException {
