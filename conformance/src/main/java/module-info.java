@@ -3,7 +3,10 @@
  * pass. Backends depend on it in test scope.
  */
 module io.loopsock.conformance {
-    requires io.loopsock;
+    requires transitive io.loopsock;
+    requires transitive org.junit.jupiter.api;
 
+    exports io.loopsock.conformance;
     exports io.loopsock.conformance.engine;
+    exports io.loopsock.conformance.properties;
 }
