@@ -135,7 +135,8 @@ public interface Loop extends AutoCloseable {
     void walk(Consumer<? super Handle> visitor);
 
     /**
-     * Runs a task on the loop thread, in the poll phase of the next iteration. Any thread. A task
+     * Runs a task on the loop thread, in the next poll phase: the current iteration's if the task
+     * was submitted before that phase began, otherwise the next iteration's. Any thread. A task
      * keeps the loop alive until it has run (and {@link #close()} fails with
      * {@link ErrorCode#EBUSY} until then). Tasks run in the order they were submitted.
      *

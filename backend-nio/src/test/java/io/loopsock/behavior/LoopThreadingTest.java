@@ -414,4 +414,43 @@ class LoopThreadingTest {
         timer.close();
         runToEnd(loop);
     }
+
+    @Test
+    @DisplayName("loop: an execute from another thread wakes a blocked poll, also after a close consumed an earlier wakeup")
+    void foreignExecuteWakesBlockedPollAfterACloseConsumedAWakeup(Loop loop) throws Exception {
+        Tcp victim = loop.tcp();
+        victim.listen(1, error -> {});
+        CountDownLatch victimClosed = new CountDownLatch(1);
+        // A foreign execute whose wakeup lands while the loop is busy, then a close (which makes nio
+        // deregister with a selectNow of its own) in the same iteration.
+        Async async = loop.async(() -> loop.execute(() -> victim.close(victimClosed::countDown)));
+        Timer guard = loop.timer();
+        guard.start(() -> {
+            async.close();
+            guard.close();
+        }, 5_000);
+        long[] submitted = {0};
+        long[] ran = {0};
+        Thread other = Thread.ofPlatform().name("other").start(() -> {
+            try {
+                victimClosed.await(10, TimeUnit.SECONDS);
+                // Gives the loop time to block in its poll; the test passes either way when the
+                // wakeup logic is right, and fails when a wakeup can be lost.
+                new CountDownLatch(1).await(200, TimeUnit.MILLISECONDS);
+                submitted[0] = System.nanoTime();
+                loop.execute(() -> {
+                    ran[0] = System.nanoTime();
+                    async.close();
+                    guard.close();
+                });
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        async.send();
+        Loops.runToEnd(loop);
+        other.join(10_000);
+        assertThat(ran[0]).as("the task ran before the 5 s guard timer").isNotZero();
+        assertThat(TimeUnit.NANOSECONDS.toMillis(ran[0] - submitted[0])).isLessThan(2_000);
+    }
 }

@@ -582,4 +582,30 @@ class PipeTest {
             assertThat(files).isEmpty();
         }
     }
+
+    @Test
+    @DisplayName("rule 145: a connect on a listening pipe fails through its callback, and the listener keeps accepting")
+    void connectOnAListeningPipeLeavesTheListenerAccepting(Loop loop) throws Exception {
+        String name = path("l");
+        Pipe listener = loop.pipe();
+        listener.bind(name);
+        int[] connections = {0};
+        listener.listen(8, error -> connections[0]++);
+        Pipe first = loop.pipe();
+        first.connect(name, error -> {});
+        runUntil(loop, () -> connections[0] == 1);
+        java.util.concurrent.atomic.AtomicReference<LoopException> rejected = new java.util.concurrent.atomic.AtomicReference<>();
+        listener.connect(name, rejected::set);
+        runUntil(loop, () -> rejected.get() != null);
+        assertThat(rejected.get().code()).isEqualTo(ErrorCode.EINVAL);
+        Pipe firstServer = listener.accept();
+        Pipe second = loop.pipe();
+        second.connect(name, error -> {});
+        runUntil(loop, () -> connections[0] == 2);
+        Pipe secondServer = listener.accept();
+        for (Pipe pipe : List.of(listener, first, firstServer, second, secondServer)) {
+            pipe.close();
+        }
+        runToEnd(loop);
+    }
 }

@@ -104,4 +104,32 @@ class TcpReadTest {
         pair.close();
         runToEnd(loop);
     }
+
+    @Test
+    @DisplayName("rule 89: a read callback may close another stream that became ready in the same poll")
+    void readCallbackClosesAnotherReadyStream(Loop loop) throws Exception {
+        var one = tcpPair(loop).closeListener();
+        var two = tcpPair(loop).closeListener();
+        List<String> events = new java.util.ArrayList<>();
+        one.server().startRead(result -> {
+            events.add("one");
+            if (!two.server().isClosing()) {
+                two.server().close();
+            }
+        });
+        two.server().startRead(result -> {
+            events.add("two");
+            if (!one.server().isClosing()) {
+                one.server().close();
+            }
+        });
+        // Both resets arrive before the loop polls again, so both servers are ready in one select.
+        one.client().closeReset(null);
+        two.client().closeReset(null);
+        runUntil(loop, () -> !events.isEmpty());
+        one.close();
+        two.close();
+        runToEnd(loop);
+        assertThat(events).hasSize(1);
+    }
 }

@@ -498,4 +498,45 @@ class TcpWriteTest {
         pair.close();
         runToEnd(loop);
     }
+
+    @Test
+    @DisplayName("rule 98: a write made by a write callback and finished at once is delivered later, so timers still run")
+    void chainedWritesDoNotStarveTimers(Loop loop) throws Exception {
+        try (JdkPeer<Long> peer = new JdkPeer<>(socket -> {
+            long total = 0;
+            byte[] buffer = new byte[1 << 20];
+            for (int n; (n = socket.getInputStream().read(buffer)) > 0; ) {
+                total += n;
+            }
+            return total;
+        })) {
+            Tcp client = loop.tcp();
+            boolean[] connected = {false};
+            client.connect(peer.address(), error -> connected[0] = error == null);
+            runUntil(loop, () -> connected[0]);
+            ByteBuffer chunk = ByteBuffer.allocate(256);
+            long start = System.nanoTime();
+            long giveUp = start + TimeUnit.SECONDS.toNanos(3);
+            long[] firedAfter = {-1};
+            int[] writes = {0};
+            boolean[] done = {false};
+            Timer timer = loop.timer();
+            timer.start(() -> firedAfter[0] = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), 20);
+            io.loopsock.Completion[] next = new io.loopsock.Completion[1];
+            next[0] = error -> {
+                if (error == null && firedAfter[0] < 0 && System.nanoTime() < giveUp) {
+                    writes[0]++;
+                    client.write(chunk, next[0]);
+                } else {
+                    done[0] = true;
+                }
+            };
+            client.write(chunk, next[0]);
+            runUntil(loop, () -> done[0] && firedAfter[0] >= 0);
+            client.close();
+            timer.close();
+            runToEnd(loop);
+            assertThat(firedAfter[0]).as("ms until a 20 ms timer fired, after %d chained writes", writes[0]).isLessThan(1_000);
+        }
+    }
 }

@@ -2,12 +2,14 @@ package io.loopsock.conformance;
 
 import io.loopsock.LoopException;
 import io.loopsock.conformance.engine.Outcome;
-import io.loopsock.conformance.engine.Property;
 import io.loopsock.conformance.engine.Settings;
 import io.loopsock.conformance.properties.StreamIntegrity;
+import io.loopsock.spi.Capability;
 import io.loopsock.spi.LoopProvider;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
@@ -35,17 +37,39 @@ import org.junit.jupiter.api.DynamicTest;
 public final class Conformance {
     private Conformance() {}
 
+    /** The rules stream integrity covers: ordered delivery, large transfers, shutdown after writes, half-close. */
+    private static final List<String> STREAM_INTEGRITY = List.of(Rules.id(96), Rules.id(101), Rules.id(105), Rules.id(183));
+
     /**
-     * Lists the properties the suite runs against a backend.
+     * Lists the checks the suite runs against a backend.
      *
      * @param backend the backend under test
-     * @return the properties
+     * @return the checks, each with its rules
      */
-    public static List<Property<?>> properties(LoopProvider backend) {
+    public static List<Check> checks(LoopProvider backend) {
         return List.of(
-                StreamIntegrity.backendToBackend(backend),
-                StreamIntegrity.backendToJdk(backend),
-                StreamIntegrity.jdkToBackend(backend));
+                new Check(STREAM_INTEGRITY, Set.of(), StreamIntegrity.backendToBackend(backend)),
+                new Check(STREAM_INTEGRITY, Set.of(), StreamIntegrity.backendToJdk(backend)),
+                new Check(STREAM_INTEGRITY, Set.of(), StreamIntegrity.jdkToBackend(backend)));
+    }
+
+    /**
+     * Runs one check against a backend: skipped with the reason when the backend lacks a
+     * capability it needs, otherwise the property's outcome.
+     *
+     * @param backend the backend
+     * @param check the check
+     * @param settings seed, tries and budgets
+     * @return the outcome
+     */
+    public static Outcome run(LoopProvider backend, Check check, Settings settings) {
+        Set<Capability> missing = EnumSet.noneOf(Capability.class);
+        missing.addAll(check.needs());
+        missing.removeAll(backend.capabilities());
+        if (!missing.isEmpty()) {
+            return new Outcome.Skipped(check.property().name(), "backend " + backend.name() + " does not declare " + missing);
+        }
+        return check.property().run(settings);
     }
 
     /**
@@ -65,11 +89,12 @@ public final class Conformance {
         }
         Settings settings = Settings.fromSystemProperties();
         Duration bound = settings.budget().plus(settings.shrinkBudget()).plusSeconds(30);
-        return properties(provider).stream().map(property -> DynamicTest.dynamicTest(property.name(),
-                () -> Assertions.assertTimeoutPreemptively(bound, () -> check(property.run(settings)))));
+        return checks(provider).stream().map(check -> DynamicTest.dynamicTest(
+                String.join(", ", check.rules()) + ": " + check.property().name(),
+                () -> Assertions.assertTimeoutPreemptively(bound, () -> assertHolds(run(provider, check, settings)))));
     }
 
-    private static void check(Outcome outcome) {
+    private static void assertHolds(Outcome outcome) {
         switch (outcome) {
             case Outcome.Passed passed -> { }
             case Outcome.Skipped skipped -> Assumptions.abort(skipped.reason());

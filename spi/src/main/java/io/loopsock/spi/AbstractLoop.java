@@ -67,6 +67,8 @@ public abstract class AbstractLoop implements Loop {
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final Queue<LoopAsync> sentAsyncs = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean wakeupRequested = new AtomicBoolean();
+    /** Whether the backend refreshed the time inside the current poll. */
+    private boolean timeRefreshed;
 
     private Throwable failure;
 
@@ -130,15 +132,22 @@ public abstract class AbstractLoop implements Loop {
                 rethrowFailure();
                 runWatchers(prepares);
                 rethrowFailure();
+                // Cleared before the queues are looked at: a foreign thread that queues work after this
+                // point wakes the poll below; work queued before it is seen by pollTimeout. (Cleared
+                // any later, a wakeup consumed by something else, such as a backend's own selectNow,
+                // would leave the flag set and every later wakeup unsent.)
+                wakeupRequested.set(false);
                 long timeout = 0;
                 if (mode == RunMode.DEFAULT || (mode == RunMode.ONCE && canSleep)) {
                     timeout = pollTimeout();
                 }
+                timeRefreshed = false;
                 poll(timeout);
-                // Callbacks after the poll see the time it ended, not the time before a long wait:
-                // a timer started there must not be shortened by the wait (libuv updates the time
-                // right after epoll_wait; rule 45).
-                now = clockMillis();
+                if (!timeRefreshed) {
+                    // Callbacks after the poll see the time it ended, not the time before a long
+                    // wait: a timer started there must not be shortened by it (rule 45).
+                    now = clockMillis();
+                }
                 runForeignWork();
                 rethrowFailure();
                 for (int round = 0; round < 8 && !pending.isEmpty(); round++) {
@@ -245,7 +254,8 @@ public abstract class AbstractLoop implements Loop {
             // task would never run, so it is refused, as if it had come a moment later.
             throw new RejectedExecutionException("the loop is closed");
         }
-        if (Thread.currentThread() != owner || running.get()) {
+        // The loop thread itself needs no wakeup: pollTimeout sees the queued task.
+        if (Thread.currentThread() != owner) {
             requestWakeup();
         }
     }
@@ -352,6 +362,7 @@ public abstract class AbstractLoop implements Loop {
      */
     protected final void pollReturned() {
         now = clockMillis();
+        timeRefreshed = true;
     }
 
     /**
@@ -461,7 +472,9 @@ public abstract class AbstractLoop implements Loop {
 
     final void sent(LoopAsync async) {
         sentAsyncs.add(async);
-        requestWakeup();
+        if (Thread.currentThread() != owner) {
+            requestWakeup();
+        }
     }
 
     // ---- phases ------------------------------------------------------------------------------
@@ -486,18 +499,19 @@ public abstract class AbstractLoop implements Loop {
     }
 
     private void runForeignWork() {
-        wakeupRequested.set(false);
-        // Only what was sent or submitted before this phase: an async sent from its own callback,
-        // or a task that submits another, runs in the next iteration, so other phases are not
-        // starved.
-        for (int n = sentAsyncs.size(); n > 0; n--) {
+        // Only what was sent or submitted before this phase: an async sent from an async callback,
+        // or a task submitted by one of these callbacks, runs in the next iteration, so that other
+        // phases are not starved.
+        int asyncs = sentAsyncs.size();
+        int submitted = tasks.size();
+        for (int n = asyncs; n > 0; n--) {
             LoopAsync async = sentAsyncs.poll();
             if (async == null) {
                 break;
             }
             async.fire();
         }
-        for (int n = tasks.size(); n > 0; n--) {
+        for (int n = submitted; n > 0; n--) {
             Runnable task = tasks.poll();
             if (task == null) {
                 break;

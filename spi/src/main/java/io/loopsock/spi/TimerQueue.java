@@ -14,10 +14,6 @@ final class TimerQueue {
         return size == 0 ? null : heap[0];
     }
 
-    int size() {
-        return size;
-    }
-
     void add(LoopTimer timer) {
         if (size == heap.length) {
             heap = Arrays.copyOf(heap, size * 2);

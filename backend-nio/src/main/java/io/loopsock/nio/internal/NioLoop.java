@@ -3,12 +3,12 @@ package io.loopsock.nio.internal;
 import io.loopsock.ErrorCode;
 import io.loopsock.LoopException;
 import io.loopsock.Pipe;
+import io.loopsock.ReadResult;
 import io.loopsock.Tcp;
 import io.loopsock.spi.AbstractLoop;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.function.Consumer;
@@ -25,6 +25,8 @@ final class NioLoop extends AbstractLoop {
 
     private final Selector selector;
     private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_SIZE);
+    /** The one read result of the loop: it always wraps the shared buffer, so it is reused. */
+    private final ReadResult.Data readResult = new ReadResult.Data(readBuffer);
     private final Consumer<SelectionKey> dispatch = this::dispatch;
     /** Whether the current poll has refreshed the loop's time since its wait returned. */
     private boolean timeRefreshed;
@@ -48,6 +50,10 @@ final class NioLoop extends AbstractLoop {
 
     ByteBuffer readBuffer() {
         return readBuffer.clear();
+    }
+
+    ReadResult.Data readResult() {
+        return readResult;
     }
 
     @Override
@@ -116,18 +122,17 @@ final class NioLoop extends AbstractLoop {
             timeRefreshed = true;
             pollReturned();
         }
-        if (key.attachment() instanceof NioStream<?> stream) {
+        // A key cancelled by a callback earlier in this select is still handed over, and its
+        // readyOps() would throw: the handle is closing and has nothing left to do.
+        if (key.isValid() && key.attachment() instanceof NioStream<?> stream) {
             stream.ready(key.readyOps());
         }
     }
 
     @Override
     protected void wakeup() {
-        try {
-            selector.wakeup();
-        } catch (ClosedSelectorException e) {
-            // A wakeup racing with close has nothing left to wake.
-        }
+        // After close this does nothing, so a wakeup racing with Loop.close is harmless.
+        selector.wakeup();
     }
 
     @Override

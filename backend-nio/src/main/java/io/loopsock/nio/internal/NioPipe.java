@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -38,15 +37,11 @@ final class NioPipe extends NioStream<Pipe> implements Pipe {
         super(loop);
     }
 
-    private NioPipe(NioLoop loop, java.nio.channels.SocketChannel accepted, Map<SocketOption<?>, Object> inherited)
-            throws IOException {
-        super(loop);
-        adopt(accepted, inherited);
-    }
-
     @Override
     Pipe accepted(java.nio.channels.SocketChannel accepted) throws IOException {
-        return new NioPipe(loop, accepted, pendingOptions);
+        NioPipe pipe = new NioPipe(loop);
+        pipe.adopt(accepted, pendingOptions);
+        return pipe;
     }
 
     @Override

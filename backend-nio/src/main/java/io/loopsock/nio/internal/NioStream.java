@@ -67,6 +67,7 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
     private long queuedBytes;
     private final ArrayDeque<Done> completions = new ArrayDeque<>();
     private boolean flushScheduled;
+    private final Runnable flushTask = this::flushScheduledCompletions;
 
     /** Options set before the socket exists, applied when it is created (and inherited by accepted streams). */
     final Map<SocketOption<?>, Object> pendingOptions = new LinkedHashMap<>();
@@ -124,7 +125,7 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
             }
             if (n > 0) {
                 buffer.flip();
-                deliver(onRead, new ReadResult.Data(buffer));
+                deliver(onRead, loop.readResult());
                 if (n < buffer.capacity()) {
                     return;
                 }
@@ -238,7 +239,7 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
         }
         queuedBytes = 0;
         if (shutdownRequested && onShutdown != null) {
-            completions.add(new Done(onShutdown, error, true));
+            completions.add(new Done(onShutdown, error, Kind.SHUTDOWN));
             onShutdown = null;
         }
     }
@@ -274,7 +275,7 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
         } catch (IOException e) {
             error = NioErrors.map(e, "shutdown");
         }
-        completions.add(new Done(onShutdown, error, true));
+        completions.add(new Done(onShutdown, error, Kind.SHUTDOWN));
         onShutdown = null;
     }
 
@@ -333,11 +334,17 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
     private void connectFailed(LoopException error) {
         // The handle stays open (rule 78); queued writes and a shutdown are cancelled (rule 95).
         connecting = false;
-        closeQuietly(channel);
-        loop.released();
-        channel = null;
-        key = null;
-        interest = 0;
+        if (channel != null) {
+            // Only a connect that got as far as a channel has one to drop; a connect refused
+            // before that (on a listening pipe, say) must leave the handle's own key alone.
+            closeQuietly(channel);
+            channel = null;
+            if (key != null) {
+                key = null;
+                interest = 0;
+                loop.released();
+            }
+        }
         completions.add(new Done(onConnect, error, Kind.CONNECT));
         onConnect = null;
         cancelRequests();
@@ -405,11 +412,26 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
         } catch (IOException e) {
             closeQuietly(accepted);
             throw NioErrors.map(e, "accept");
+        } catch (RuntimeException e) {
+            closeQuietly(accepted);
+            throw NioErrors.map(e, "accept");
         }
     }
 
-    /** Sets up a stream around an accepted channel. */
+    /**
+     * Sets up this new stream around an accepted channel; if that fails, the stream closes (it was
+     * registered with the loop when it was made) and the error goes to the caller of accept.
+     */
     final void adopt(SocketChannel accepted, Map<SocketOption<?>, Object> inherited) throws IOException {
+        try {
+            adoptChannel(accepted, inherited);
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private void adoptChannel(SocketChannel accepted, Map<SocketOption<?>, Object> inherited) throws IOException {
         channel = accepted;
         connected = true;
         for (var option : inherited.entrySet()) {
@@ -444,8 +466,10 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
         if ((readyOps & SelectionKey.OP_WRITE) != 0 && connected && !closing()) {
             flushWrites();
         }
-        flushCompletions();
-        refresh();
+        if (!closing()) {
+            flushCompletions();
+            refresh();
+        }
     }
 
     /** Sets the interest set and the active flag from the state. */
@@ -476,14 +500,15 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
     private void scheduleCompletions() {
         if (!completions.isEmpty() && !flushScheduled) {
             flushScheduled = true;
-            defer(this::flushScheduledCompletions);
+            defer(flushTask);
         }
     }
 
     private void flushScheduledCompletions() {
         flushScheduled = false;
-        flushCompletions();
         if (!closing()) {
+            // A closing stream delivers everything, cancellations included, in the close phase.
+            flushCompletions();
             refresh();
         }
     }
@@ -498,10 +523,15 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
         scheduleCompletions();
     }
 
-    /** Runs finished request callbacks in the order they finished; each request finishes once. */
+    /**
+     * Runs finished request callbacks in the order they finished; each request finishes once. Only
+     * those finished before the call: a write made by one of these callbacks that finishes at once
+     * is delivered later, from the pending phase, so a producer that writes from its write
+     * callback cannot keep the loop here (libuv defers such completions the same way).
+     */
     private void flushCompletions() {
-        Done done;
-        while ((done = completions.poll()) != null) {
+        for (int n = completions.size(); n > 0; n--) {
+            Done done = completions.poll();
             requestFinished();
             if (done.kind == Kind.SHUTDOWN) {
                 shutdownInProgress = false;
@@ -518,7 +548,7 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
         }
         failWrites(cancelled);
         if (onShutdown != null) {
-            completions.add(new Done(onShutdown, cancelled, true));
+            completions.add(new Done(onShutdown, cancelled, Kind.SHUTDOWN));
             onShutdown = null;
         }
     }
@@ -555,7 +585,9 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
         closeQuietly(server);
         closeQuietly(waitingToBeAccepted);
         waitingToBeAccepted = null;
-        loop.released();
+        if (key != null) {
+            loop.released();
+        }
         connecting = false;
         connected = false;
         // A connect that succeeded at once but whose callback has not run yet is cancelled, as in
@@ -574,7 +606,9 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
 
     @Override
     protected void onCloseCompleted() {
-        flushCompletions();
+        while (!completions.isEmpty()) {
+            flushCompletions();
+        }
     }
 
     static void closeQuietly(java.nio.channels.Channel channel) {
@@ -748,9 +782,6 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
             this(callback, error, Kind.WRITE);
         }
 
-        Done(Completion callback, LoopException error, boolean shutdown) {
-            this(callback, error, shutdown ? Kind.SHUTDOWN : Kind.WRITE);
-        }
     }
 
     private enum Kind { CONNECT, WRITE, SHUTDOWN }

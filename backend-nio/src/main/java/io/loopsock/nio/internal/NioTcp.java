@@ -18,7 +18,6 @@ import java.net.StandardSocketOptions;
 import java.nio.channels.NetworkChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -37,14 +36,11 @@ final class NioTcp extends NioStream<Tcp> implements Tcp {
         super(loop);
     }
 
-    private NioTcp(NioLoop loop, SocketChannel accepted, Map<SocketOption<?>, Object> inherited) throws IOException {
-        super(loop);
-        adopt(accepted, inherited);
-    }
-
     @Override
     Tcp accepted(SocketChannel accepted) throws IOException {
-        return new NioTcp(loop, accepted, pendingOptions);
+        NioTcp tcp = new NioTcp(loop);
+        tcp.adopt(accepted, pendingOptions);
+        return tcp;
     }
 
     @Override
