@@ -4,7 +4,7 @@ package io.loopsock.conformance;
  * Names the behaviour rules the suite checks: one id per rule of the reference catalogue, made of
  * the area and the rule's number there, so that {@code TCP-96} is rule 96 of
  * shared/reference/libuv-pyuv-gevent.md and {@code JDK-21} rule 21 of section (a) of
- * shared/reference/java-anchors.md. docs/conformance.md lists them all.
+ * shared/reference/java-anchors.md. docs/conformance-rules.md lists them all, with their status.
  *
  * <p>Any thread.
  */
@@ -54,11 +54,11 @@ public final class Rules {
     /**
      * Returns the id of a rule of the JDK catalogue.
      *
-     * @param number the rule's number in java-anchors.md section (a), 1 to 29
+     * @param number the rule's number in java-anchors.md section (a), 1 to 34
      * @return the id, e.g. {@code JDK-21}
      */
     public static String jdk(int number) {
-        if (number < 1 || number > 29) {
+        if (number < 1 || number > 34) {
             throw new IllegalArgumentException("no JDK rule " + number);
         }
         return "JDK-" + number;

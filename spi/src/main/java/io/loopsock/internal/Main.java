@@ -16,10 +16,10 @@ import java.util.stream.Collectors;
 
 /**
  * The command line behind {@code ./loopsock}: {@code backends} lists the installed providers,
- * {@code demo} runs the seed experiment on every available backend.
+ * {@code demo} runs the seed experiment on every available backend. (The launcher's default
+ * command, the conformance suite, lives in the conformance module.)
  *
- * <p>Not API: this package is not exported. The conformance runner takes over the launcher's
- * default command when it arrives.
+ * <p>Not API: this package is not exported.
  */
 public final class Main {
     private static final PrintStream OUT = System.out;
@@ -32,7 +32,7 @@ public final class Main {
      * @param args the subcommand and its arguments
      */
     public static void main(String[] args) {
-        String command = args.length == 0 ? "demo" : args[0];
+        String command = args.length == 0 ? "help" : args[0];
         int status = switch (command) {
             case "backends" -> backends();
             case "demo" -> demo(args.length > 1 ? List.of(args).subList(1, args.length) : List.of());
@@ -47,7 +47,8 @@ public final class Main {
 
     private static int usage(int status) {
         PrintStream out = status == 0 ? OUT : System.err;
-        out.println("usage: ./loopsock [demo [BACKEND...] | backends | help]");
+        out.println("usage: ./loopsock [conformance [OPTIONS] | demo [BACKEND...] | backends | help]");
+        out.println("  conformance  the conformance suite on every installed backend (the default; --help for its options)");
         out.println("  demo      the seed experiment (a server writes DATA and closes; the client reads it, then the end of");
         out.println("            the stream) on every available backend, or on the named ones, printing each callback");
         out.println("  backends  every installed backend, whether it is available here, and why not");
