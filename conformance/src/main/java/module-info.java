@@ -8,5 +8,6 @@ module io.loopsock.conformance {
 
     exports io.loopsock.conformance;
     exports io.loopsock.conformance.engine;
+    exports io.loopsock.conformance.faults;
     exports io.loopsock.conformance.properties;
 }
