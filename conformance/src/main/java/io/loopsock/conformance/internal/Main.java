@@ -60,7 +60,7 @@ public final class Main {
         if (!args.isEmpty() && args.getFirst().equals("conformance")) {
             args.removeFirst();
         }
-        String backend = "all";
+        String backend = null;
         Settings settings = Settings.fromSystemProperties();
         Path json = Path.of("target", "conformance.json");
         try {
@@ -82,6 +82,22 @@ public final class Main {
             err.println("loopsock conformance: " + e.getMessage());
             usage(err);
             return 2;
+        }
+        if (backend == null) {
+            // Without --backend, a backend chosen by property or environment applies, as it does to
+            // Loop.open(); a wrong name fails here with the list of installed backends.
+            String property = System.getProperty(LoopProvider.BACKEND_PROPERTY);
+            String environment = System.getenv(LoopProvider.BACKEND_ENVIRONMENT);
+            if ((property != null && !property.isBlank()) || (environment != null && !environment.isBlank())) {
+                try {
+                    backend = LoopProvider.select().name();
+                } catch (io.loopsock.LoopException e) {
+                    err.println("loopsock conformance: " + e.getMessage());
+                    return 2;
+                }
+            } else {
+                backend = "all";
+            }
         }
         List<LoopProvider> backends = new ArrayList<>();
         for (LoopProvider provider : LoopProvider.installed()) {
@@ -130,7 +146,7 @@ public final class Main {
 
     private static void usage(PrintStream out) {
         out.println("usage: ./loopsock conformance [--backend NAME|all] [--tries N] [--seed S] [--json FILE]");
-        out.println("  --backend  one installed backend, or all (the default)");
+        out.println("  --backend  one installed backend, or all (the default, unless loopsock.backend or LOOPSOCK_BACKEND names one)");
         out.println("  --tries    generated cases per property (default 100); more is deeper");
         out.println("  --seed     the run's seed (default random); a failure prints the seed that replays it");
         out.println("  --json     where to write the report (default target/conformance.json)");
