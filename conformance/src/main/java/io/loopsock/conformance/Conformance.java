@@ -3,10 +3,12 @@ package io.loopsock.conformance;
 import io.loopsock.LoopException;
 import io.loopsock.conformance.engine.Outcome;
 import io.loopsock.conformance.engine.Settings;
+import io.loopsock.conformance.properties.PairModel;
 import io.loopsock.conformance.properties.StreamIntegrity;
 import io.loopsock.spi.Capability;
 import io.loopsock.spi.LoopProvider;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -47,10 +49,12 @@ public final class Conformance {
      * @return the checks, each with its rules
      */
     public static List<Check> checks(LoopProvider backend) {
-        return List.of(
+        List<Check> checks = new ArrayList<>(List.of(
                 new Check(STREAM_INTEGRITY, Set.of(), StreamIntegrity.backendToBackend(backend)),
                 new Check(STREAM_INTEGRITY, Set.of(), StreamIntegrity.backendToJdk(backend)),
-                new Check(STREAM_INTEGRITY, Set.of(), StreamIntegrity.jdkToBackend(backend)));
+                new Check(STREAM_INTEGRITY, Set.of(), StreamIntegrity.jdkToBackend(backend))));
+        checks.addAll(PairModel.checks(backend));
+        return List.copyOf(checks);
     }
 
     /**
