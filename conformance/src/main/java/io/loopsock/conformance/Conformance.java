@@ -3,6 +3,7 @@ package io.loopsock.conformance;
 import io.loopsock.LoopException;
 import io.loopsock.conformance.engine.Outcome;
 import io.loopsock.conformance.engine.Settings;
+import io.loopsock.conformance.properties.JdkDifferential;
 import io.loopsock.conformance.properties.PairModel;
 import io.loopsock.conformance.properties.StreamIntegrity;
 import io.loopsock.spi.Capability;
@@ -54,6 +55,7 @@ public final class Conformance {
                 new Check(STREAM_INTEGRITY, Set.of(), StreamIntegrity.backendToJdk(backend)),
                 new Check(STREAM_INTEGRITY, Set.of(), StreamIntegrity.jdkToBackend(backend))));
         checks.addAll(PairModel.checks(backend));
+        checks.addAll(JdkDifferential.checks(backend));
         return List.copyOf(checks);
     }
 
