@@ -27,7 +27,7 @@ class PlantedFaultTest {
 
     @ParameterizedTest(name = "{0}")
     @EnumSource(value = Fault.class, names = {"END_OF_STREAM_AS_RESET", "LAST_BYTE_DROPPED_ON_SHUTDOWN", "WRITE_CALLBACK_TWICE",
-            "CLOSE_CALLBACK_BEFORE_CANCELLED_WRITES"})
+            "CLOSE_CALLBACK_BEFORE_CANCELLED_WRITES", "BYTES_READABLE_OFF_BY_ONE", "OPTION_NOT_APPLIED"})
     @DisplayName("the suite catches a planted fault with a shrunk counterexample")
     void suiteCatchesPlantedFault(Fault fault) throws Exception {
         LoopProvider faulty = new FaultyProvider(LoopProvider.named("nio"), fault);
