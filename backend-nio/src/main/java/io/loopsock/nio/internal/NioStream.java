@@ -670,8 +670,7 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
         if (socket == null || (socket == server && !listenerOptions().contains(name))) {
             // Kept for the socket to come, or for the connections this listener accepts; checked
             // now on a throwaway socket, so that a bad value fails here and not at connect.
-            validate(name, value);
-            pendingOptions.put(name, value);
+            pendingOptions.put(name, validate(name, value));
             return;
         }
         try {
@@ -717,11 +716,13 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
     /** Opens a throwaway socket of this kind, on which an option value can be tried. */
     abstract NetworkChannel throwaway() throws IOException;
 
-    private <T> void validate(SocketOption<T> name, T value) throws LoopException {
+    private <T> T validate(SocketOption<T> name, T value) throws LoopException {
         try (NetworkChannel probe = throwaway()) {
             if (probe.supportedOptions().contains(name)) {
                 probe.setOption(name, value);
+                return probe.getOption(name);
             }
+            return value;
         } catch (IOException e) {
             throw NioErrors.map(e, "set " + name);
         }

@@ -99,7 +99,7 @@ public final class JdkDifferential {
                 new Check(List.of(Rules.id(100), Rules.id(103), Rules.jdk(22)), Set.of(), peerResetMidWrite(backend)),
                 new Check(List.of(Rules.id(105), Rules.id(109), Rules.id(183), Rules.jdk(11)), Set.of(), halfClose(backend)),
                 new Check(List.of(Rules.id(66)), Set.of(), addressInUse(backend)),
-                new Check(List.of(Rules.id(210), Rules.id(212), Rules.jdk(25), Rules.jdk(26)), Set.of(), optionRoundTrips(backend)),
+                new Check(List.of(Rules.id(114), Rules.id(210), Rules.id(212), Rules.jdk(25), Rules.jdk(26)), Set.of(), optionRoundTrips(backend)),
                 new Check(List.of(Rules.id(215), Rules.id(216), Rules.jdk(13)), Set.of(Capability.BYTES_READABLE), bytesReadable(backend)));
     }
 
@@ -443,43 +443,46 @@ public final class JdkDifferential {
      * @param peerReads how many bytes the peer reads before it closes
      * @param reset the peer resets (SO_LINGER 0); else it closes in order, with our bytes unread
      * @param subjectAccepts the stream under test is the accepting end
+     * @param tryWrite loopsock writes with tryWrite while the socket takes bytes, queueing a write
+     *     only when it is full (else every write is queued)
      */
-    public record ResetWriteCase(int chunk, int peerReads, boolean reset, boolean subjectAccepts) {}
+    public record ResetWriteCase(int chunk, int peerReads, boolean reset, boolean subjectAccepts, boolean tryWrite) {}
 
     /**
      * A writer that keeps writing while the peer reads a while and then resets (or closes) ends
-     * with the same error class on both: reset or broken pipe, never success and never a hang
-     * (rules 100, 103, JDK 22).
+     * with the same error class on both: reset or broken pipe, never success and never a hang; on
+     * loopsock the error comes from a write callback or is thrown by tryWrite, and the write queue
+     * is then empty (rules 100, 103, JDK 22).
      *
      * @param backend the backend under test
      * @return the property
      */
     public static Property<ResetWriteCase> peerResetMidWrite(LoopProvider backend) {
         // At most 64 chunks before the peer's reset, so that one-byte chunks stay fast.
-        Gen<ResetWriteCase> cases = Gen.booleans().flatMap(reset -> Gen.booleans().flatMap(accepts -> Gen.ints(1, 65536).flatMap(chunk ->
-                Gen.ints(0, Math.min(256 * 1024, 64 * chunk)).map(peerReads -> new ResetWriteCase(chunk, peerReads, reset, accepts)))));
+        Gen<ResetWriteCase> cases = Gen.booleans().flatMap(reset -> Gen.booleans().flatMap(accepts -> Gen.booleans().flatMap(tryWrite ->
+                Gen.ints(1, 65536).flatMap(chunk -> Gen.ints(0, Math.min(256 * 1024, 64 * chunk)).map(peerReads ->
+                        new ResetWriteCase(chunk, peerReads, reset, accepts, tryWrite))))));
         return Property.forAll("jdk differential: peer reset mid-write, " + backend.name() + " = jdk", cases, c -> {
+            Writer writer = new Writer(c.chunk(), c.tryWrite(), c.peerReads() + WRITE_LIMIT);
             String ours = withLoop(backend, loop -> {
-                String[] first = {null};
-                ByteBuffer buffer = ByteBuffer.wrap(new byte[c.chunk()]);
                 Worker<Void> peer = backendPair(loop, c.subjectAccepts(), socket -> {
                     readThenClose(socket, c);
                     return null;
-                }, tcp -> writeUntilError(tcp, buffer, c.peerReads() + WRITE_LIMIT, 0, first));
+                }, writer::start);
                 try {
                     runBounded(loop);
                     peer.result();
                 } finally {
                     peer.close();
                 }
-                return first[0];
+                return writer.first;
             });
             String jdk;
             try (JdkPair<Void> pair = jdkPair(c.subjectAccepts(), socket -> {
                 readThenClose(socket, c);
                 return null;
             })) {
-                Worker<String> writer = new Worker<>("jdk-writer", w -> {
+                Worker<String> jdkWriter = new Worker<>("jdk-writer", w -> {
                     OutputStream out = pair.subject().getOutputStream();
                     byte[] buffer = new byte[c.chunk()];
                     for (long written = 0; written <= c.peerReads() + WRITE_LIMIT; written += c.chunk()) {
@@ -492,13 +495,14 @@ public final class JdkDifferential {
                     return NONE;
                 }, pair.subject());
                 try {
-                    jdk = writer.result();
+                    jdk = jdkWriter.result();
                 } finally {
-                    writer.close();
+                    jdkWriter.close();
                 }
                 pair.peer().result();
             }
             same(backend, "the writer's first error", ours, jdk);
+            expect(writer.queueAfter == 0, backend.name() + ": " + writer.queueAfter + " bytes still queued after " + ours);
             expect(jdk.equals(RESET) || jdk.equals(BROKEN_PIPE), "the JDK writer ended with " + jdk);
         });
     }
@@ -512,22 +516,59 @@ public final class JdkDifferential {
         socket.close();
     }
 
-    /** Writes the buffer again from each write's callback until one fails; records the first error. */
-    private static void writeUntilError(Tcp tcp, ByteBuffer buffer, long limit, long written, String[] first) {
-        try {
-            tcp.write(buffer, error -> {
-                if (error != null) {
-                    first[0] = errorClass(error);
-                    closeIfOpen(tcp);
-                } else if (written + buffer.remaining() > limit) {
-                    first[0] = NONE;
-                    closeIfOpen(tcp);
-                } else {
-                    writeUntilError(tcp, buffer, limit, written + buffer.remaining(), first);
+    /**
+     * Writes a chunk after another on a loopsock stream until one fails, and records the first error
+     * (thrown or called back: the JDK cannot tell them apart) and the write queue's size then.
+     */
+    private static final class Writer {
+        private final ByteBuffer chunk;
+        private final boolean tryWrite;
+        private final long limit;
+        private Tcp tcp;
+        private long written;
+        String first;
+        long queueAfter = -1;
+
+        Writer(int size, boolean tryWrite, long limit) {
+            this.chunk = ByteBuffer.wrap(new byte[size]);
+            this.tryWrite = tryWrite;
+            this.limit = limit;
+        }
+
+        void start(Tcp stream) {
+            this.tcp = stream;
+            next();
+        }
+
+        private void next() {
+            try {
+                while (tryWrite && written <= limit) {
+                    int n = tcp.tryWrite(chunk.duplicate());
+                    if (n == 0) {
+                        break;
+                    }
+                    written += n;
                 }
-            });
-        } catch (LoopException | RuntimeException e) {
-            first[0] = "thrown by write: " + errorClass(e);
+                if (written > limit) {
+                    end(NONE);
+                    return;
+                }
+                tcp.write(chunk, error -> {
+                    if (error != null) {
+                        end(errorClass(error));
+                    } else {
+                        written += chunk.remaining();
+                        next();
+                    }
+                });
+            } catch (LoopException e) {
+                end(errorClass(e));
+            }
+        }
+
+        private void end(String how) {
+            first = how;
+            queueAfter = tcp.writeQueueSize();
             closeIfOpen(tcp);
         }
     }
@@ -592,6 +633,7 @@ public final class JdkDifferential {
                         Gen.chunking(first.length, 4096).flatMap(firstWrites -> Gen.chunking(second.length, 4096).map(secondWrites ->
                                 new HalfCloseCase(first, firstWrites, second, secondWrites, subjectFirst, accepts, closes, after)))))))));
         return Property.forAll("jdk differential: half-close, " + backend.name() + " = jdk", cases, c -> {
+            List<String> problems = new ArrayList<>();
             Sides ours = withLoop(backend, loop -> {
                 SideState state = new SideState();
                 Worker<Side> peer = backendPair(loop, c.subjectAccepts(),
@@ -610,6 +652,7 @@ public final class JdkDifferential {
                 } finally {
                     peer.close();
                 }
+                problems.addAll(state.problems);
                 return new Sides(state.side(c.subjectFirst() ? c.second() : c.first()), peerSide);
             });
             Sides jdk;
@@ -618,6 +661,7 @@ public final class JdkDifferential {
                 jdk = new Sides(subject, pair.peer().result());
             }
             same(backend, "both ends of the half-close", ours, jdk);
+            expect(problems.isEmpty(), backend.name() + ": " + problems);
             Side first = c.subjectFirst() ? jdk.subject() : jdk.peer();
             Side second = c.subjectFirst() ? jdk.peer() : jdk.subject();
             expect(first.end().equals(EOF) && second.end().equals(EOF) && first.intact() && second.intact()
@@ -683,11 +727,14 @@ public final class JdkDifferential {
     /** What the loopsock end of a half-close records. */
     private static final class SideState {
         final Reader reader = new Reader(0);
+        final List<String> problems = new ArrayList<>();
         String writes = NONE;
         String shutdown = NOT_DONE;
         String afterShutdown = NOT_DONE;
+        int writesDone;
 
         void writeDone(LoopException error) {
+            writesDone++;
             if (error != null && writes.equals(NONE)) {
                 writes = errorClass(error);
             }
@@ -714,6 +761,11 @@ public final class JdkDifferential {
         boolean[] ended = {false};
         try {
             tcp.shutdown(error -> {
+                // Rule 105: the shutdown completes after every write queued before it, with nothing left queued.
+                if (state.writesDone != c.firstWrites().length || tcp.writeQueueSize() != 0) {
+                    state.problems.add("the shutdown callback ran after " + state.writesDone + " of " + c.firstWrites().length
+                            + " write callbacks, with " + tcp.writeQueueSize() + " bytes queued");
+                }
                 state.shutdown = errorClass(error);
                 shutDown[0] = true;
                 if (ended[0]) {
@@ -1202,7 +1254,15 @@ public final class JdkDifferential {
 
     /** The options of a JDK client socket here, asked once. */
     private static final class JdkOptions {
-        static final Set<SocketOption<?>> CLIENT = new Socket().supportedOptions();
+        static final Set<SocketOption<?>> CLIENT = ask();
+
+        private static Set<SocketOption<?>> ask() {
+            try (Socket socket = new Socket()) {
+                return Set.copyOf(socket.supportedOptions());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
     }
 
     // ---- 8. bytes readable ------------------------------------------------------------------
@@ -1333,6 +1393,8 @@ public final class JdkDifferential {
     }
 
     private static void writeThenWait(Socket socket, ReadableCase c, Runnable written, CountDownLatch sampled) throws Exception {
+        // Without Nagle's algorithm the bytes leave at once instead of waiting for delayed acknowledgements.
+        socket.setTcpNoDelay(true);
         writeChunks(socket.getOutputStream(), c.data(), c.writes());
         if (c.finFirst()) {
             socket.shutdownOutput();
@@ -1779,7 +1841,7 @@ public final class JdkDifferential {
      * @param error a {@link LoopException}, a JDK exception, or null for success
      * @return the class, such as "reset"
      */
-    static String errorClass(Throwable error) {
+    private static String errorClass(Throwable error) {
         if (error == null) {
             return NONE;
         }
