@@ -4,6 +4,7 @@ import io.loopsock.LoopException;
 import io.loopsock.conformance.engine.Outcome;
 import io.loopsock.conformance.engine.Settings;
 import io.loopsock.conformance.properties.JdkDifferential;
+import io.loopsock.conformance.properties.LoopProperties;
 import io.loopsock.conformance.properties.PairModel;
 import io.loopsock.conformance.properties.StreamIntegrity;
 import io.loopsock.spi.Capability;
@@ -56,6 +57,8 @@ public final class Conformance {
                 new Check(STREAM_INTEGRITY, Set.of(), StreamIntegrity.jdkToBackend(backend))));
         checks.addAll(PairModel.checks(backend));
         checks.addAll(JdkDifferential.checks(backend));
+        checks.addAll(JdkDifferential.beforeSocketChecks(backend));
+        checks.addAll(LoopProperties.checks(backend));
         return List.copyOf(checks);
     }
 

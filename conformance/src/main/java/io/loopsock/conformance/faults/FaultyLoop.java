@@ -13,13 +13,18 @@ import io.loopsock.RunMode;
 import io.loopsock.Tcp;
 import io.loopsock.Timer;
 import io.loopsock.spi.LoopProvider;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /** A loop that hands out faulty TCP handles and timers; everything else is the delegate's. */
 final class FaultyLoop implements Loop {
     private final FaultyProvider provider;
     private final Loop delegate;
     private final Fault fault;
+    /** The wrappers this loop handed out, by the delegate's handle, so that walk shows the wrappers. */
+    private final Map<Handle, Handle> wrappers = new IdentityHashMap<>();
 
     FaultyLoop(FaultyProvider provider, Loop delegate, Fault fault) {
         this.provider = provider;
@@ -59,7 +64,7 @@ final class FaultyLoop implements Loop {
 
     @Override
     public void walk(Consumer<? super Handle> visitor) {
-        delegate.walk(visitor);
+        delegate.walk(handle -> visitor.accept(wrappers.getOrDefault(handle, handle)));
     }
 
     @Override
@@ -69,7 +74,7 @@ final class FaultyLoop implements Loop {
 
     @Override
     public Tcp tcp() {
-        return new FaultyTcp(this, delegate.tcp(), fault);
+        return wrapped(delegate.tcp(), tcp -> new FaultyTcp(this, tcp, fault));
     }
 
     @Override
@@ -80,7 +85,7 @@ final class FaultyLoop implements Loop {
     @Override
     public Timer timer() {
         Timer timer = delegate.timer();
-        return fault == Fault.TIMER_FIRES_EARLY ? new EarlyTimer(timer) : timer;
+        return fault == Fault.TIMER_FIRES_EARLY ? wrapped(timer, t -> new EarlyTimer(this, t)) : timer;
     }
 
     @Override
@@ -113,8 +118,14 @@ final class FaultyLoop implements Loop {
         return delegate.isClosed();
     }
 
+    private <H extends Handle> H wrapped(H handle, UnaryOperator<H> wrap) {
+        H wrapper = wrap.apply(handle);
+        wrappers.put(handle, wrapper);
+        return wrapper;
+    }
+
     /** A timer that fires after half its timeout. */
-    private record EarlyTimer(Timer timer) implements Timer {
+    private record EarlyTimer(Loop loop, Timer timer) implements Timer {
         @Override
         public void start(Callback onTimeout, long timeoutMillis, long repeatMillis) {
             timer.start(onTimeout, timeoutMillis / 2, repeatMillis);
@@ -143,11 +154,6 @@ final class FaultyLoop implements Loop {
         @Override
         public long dueIn() {
             return timer.dueIn();
-        }
-
-        @Override
-        public Loop loop() {
-            return timer.loop();
         }
 
         @Override
