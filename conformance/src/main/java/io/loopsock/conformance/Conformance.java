@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.DynamicTest;
 
@@ -82,8 +83,9 @@ public final class Conformance {
     }
 
     /**
-     * Makes one JUnit test per property, run against the named backend; an unavailable backend
-     * gives one skipped test that says why.
+     * Makes the JUnit tests of the whole suite against the named backend: one test per property,
+     * then the examples (see {@link Examples#tests(LoopProvider)}); an unavailable backend gives one
+     * skipped test that says why.
      *
      * @param backend the backend's name
      * @return the tests
@@ -96,11 +98,18 @@ public final class Conformance {
             return Stream.of(DynamicTest.dynamicTest(backend + " is not available",
                     () -> Assumptions.abort("backend " + backend + ": " + e.getMessage())));
         }
+        if (!provider.isAvailable()) {
+            return Stream.of(DynamicTest.dynamicTest(backend + " is not available",
+                    () -> Assumptions.abort("backend " + backend + ": " + provider.unavailabilityCause())));
+        }
         Settings settings = Settings.fromSystemProperties();
         Duration bound = settings.budget().plus(settings.shrinkBudget()).plusSeconds(30);
-        return checks(provider).stream().map(check -> DynamicTest.dynamicTest(
+        Stream<DynamicNode> properties = checks(provider).stream().map(check -> DynamicTest.dynamicTest(
                 String.join(", ", check.rules()) + ": " + check.property().name(),
                 () -> Assertions.assertTimeoutPreemptively(bound, () -> assertHolds(run(provider, check, settings)))));
+        return Stream.concat(
+                Stream.of(DynamicContainer.dynamicContainer("properties", properties)),
+                Stream.of(DynamicContainer.dynamicContainer("examples", Examples.tests(provider))));
     }
 
     private static void assertHolds(Outcome outcome) {

@@ -18,6 +18,20 @@ public sealed interface Outcome {
     String property();
 
     /**
+     * Weighs this outcome against others when several are merged into one status (a rule's, an
+     * example's): failed beats passed beats skipped.
+     *
+     * @return 2 for failed, 1 for passed, 0 for skipped
+     */
+    default int weight() {
+        return switch (this) {
+            case Failed f -> 2;
+            case Passed p -> 1;
+            case Skipped s -> 0;
+        };
+    }
+
+    /**
      * The property held for every try.
      *
      * @param property the name

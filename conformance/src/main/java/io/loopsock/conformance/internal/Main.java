@@ -2,6 +2,7 @@ package io.loopsock.conformance.internal;
 
 import io.loopsock.conformance.Check;
 import io.loopsock.conformance.Conformance;
+import io.loopsock.conformance.Examples;
 import io.loopsock.conformance.RuleCatalogue;
 import io.loopsock.conformance.engine.Outcome;
 import io.loopsock.conformance.engine.Settings;
@@ -44,8 +45,8 @@ public final class Main {
     /** The outcome of every check against one backend. */
     private record BackendRun(LoopProvider provider, List<Result> results) {}
 
-    /** One check's outcome. */
-    private record Result(Check check, Outcome outcome) {}
+    /** One property's or example's outcome, with the rules it checks. */
+    private record Result(String name, List<String> rules, Outcome outcome, boolean example) {}
 
     /**
      * Runs the command with the given streams, for tests.
@@ -131,7 +132,7 @@ public final class Main {
         }
         @SuppressWarnings("unchecked")
         Map<String, Object> coverage = (Map<String, Object>) report.get("coverage");
-        out.printf(Locale.ROOT, "coverage: %s of %s applicable rules checked by the suite's properties%n",
+        out.printf(Locale.ROOT, "coverage: %s of %s applicable rules checked by the suite's properties and examples%n",
                 coverage.get("covered"), coverage.get("applicable"));
         out.println(failures == 0 ? "result: every available backend passed" : "result: " + failures + " failure(s)");
         return failures == 0 ? 0 : 1;
@@ -170,29 +171,34 @@ public final class Main {
                 case Outcome.Failed f -> "FAILED";
                 case Outcome.Skipped s -> "skipped: " + s.reason();
             });
-            results.add(new Result(check, outcome));
+            results.add(new Result(check.property().name(), check.rules(), outcome, false));
+        }
+        long start = System.nanoTime();
+        for (Examples.Result example : Examples.run(provider, classResults -> {
+            String owner = classResults.getFirst().example().replaceAll("[#.].*", "");
+            long passed = classResults.stream().filter(r -> r.outcome() instanceof Outcome.Passed).count();
+            long failed = classResults.stream().filter(r -> r.outcome() instanceof Outcome.Failed).count();
+            long skipped = classResults.stream().filter(r -> r.outcome() instanceof Outcome.Skipped).count();
+            out.printf(Locale.ROOT, "[%s examples] %s: %d passed, %d failed, %d skipped (%.1f s so far)%n", provider.name(),
+                    owner.substring(owner.lastIndexOf('.') + 1), passed, failed, skipped, (System.nanoTime() - start) / 1e9);
+            out.flush();
+        })) {
+            results.add(new Result(example.example() + " \"" + example.name() + "\"", example.rules(), example.outcome(), true));
         }
         return new BackendRun(provider, results);
     }
 
     /** The status of each rule on one backend: failed beats passed beats skipped. */
-    private static Map<String, Outcome> byRule(BackendRun run) {
-        Map<String, Outcome> rules = new LinkedHashMap<>();
+    private static Map<String, Result> byRule(BackendRun run) {
+        Map<String, Result> rules = new LinkedHashMap<>();
         for (Result result : run.results()) {
-            for (String rule : result.check().rules()) {
-                rules.merge(rule, result.outcome(), (a, b) -> rank(b) > rank(a) ? b : a);
+            for (String rule : result.rules()) {
+                rules.merge(rule, result, (a, b) -> b.outcome().weight() > a.outcome().weight() ? b : a);
             }
         }
         return rules;
     }
 
-    private static int rank(Outcome outcome) {
-        return switch (outcome) {
-            case Outcome.Failed f -> 2;
-            case Outcome.Passed p -> 1;
-            case Outcome.Skipped s -> 0;
-        };
-    }
 
     private static Set<String> allRules(List<BackendRun> runs) {
         // In catalogue order, which is the reference's order; ids it lacks come last.
@@ -215,10 +221,10 @@ public final class Main {
         for (String rule : rules) {
             StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-12s", rule));
             for (BackendRun run : runs) {
-                Outcome outcome = byRule(run).get(rule);
+                Result result = byRule(run).get(rule);
                 String cell = !run.provider().isAvailable() ? "unavailable"
-                        : outcome == null ? "-"
-                        : switch (outcome) {
+                        : result == null ? "-"
+                        : switch (result.outcome()) {
                             case Outcome.Passed p -> "pass";
                             case Outcome.Failed f -> "FAIL";
                             case Outcome.Skipped s -> "skip";
@@ -230,7 +236,7 @@ public final class Main {
         for (BackendRun run : runs) {
             for (Result result : run.results()) {
                 if (result.outcome() instanceof Outcome.Skipped skipped) {
-                    out.printf(Locale.ROOT, "  skip on %s: %s — %s%n", run.provider().name(), skipped.property(), skipped.reason());
+                    out.printf(Locale.ROOT, "  skip on %s: %s — %s%n", run.provider().name(), result.name(), skipped.reason());
                 }
             }
         }
@@ -243,12 +249,25 @@ public final class Main {
             for (Result result : run.results()) {
                 if (result.outcome() instanceof Outcome.Failed failed) {
                     failures++;
-                    out.println("FAILED on " + run.provider().name() + ": " + failed.report());
+                    out.println("FAILED on " + run.provider().name() + ": " + (result.example() ? exampleReport(result, failed) : failed.report()));
                     out.println();
                 }
             }
         }
         return failures;
+    }
+
+    /** An example is a fixed case: no counterexample to shrink, no seed; where it failed instead. */
+    private static String exampleReport(Result result, Outcome.Failed failed) {
+        StringBuilder report = new StringBuilder("example " + result.name()
+                + (result.rules().isEmpty() ? "" : " (" + String.join(", ", result.rules()) + ")") + "\n  error: " + failed.error());
+        StackTraceElement[] trace = failed.error().getStackTrace();
+        for (int i = 0; i < trace.length && i < 12; i++) {
+            if (trace[i].getClassName().startsWith("io.loopsock")) {
+                report.append("\n    at ").append(trace[i]);
+            }
+        }
+        return report.toString();
     }
 
     private static Map<String, Object> report(List<BackendRun> runs, Settings settings) {
@@ -263,16 +282,17 @@ public final class Main {
             backend.put("name", run.provider().name());
             backend.put("available", run.provider().isAvailable());
             backend.put("cause", run.provider().isAvailable() ? null : String.valueOf(run.provider().unavailabilityCause()));
-            Map<String, Outcome> rules = byRule(run);
-            backend.put("passed", rules.values().stream().filter(o -> o instanceof Outcome.Passed).count());
-            backend.put("failed", rules.values().stream().filter(o -> o instanceof Outcome.Failed).count());
-            backend.put("skipped", rules.values().stream().filter(o -> o instanceof Outcome.Skipped).count());
+            Map<String, Result> rules = byRule(run);
+            backend.put("passed", rules.values().stream().filter(r -> r.outcome() instanceof Outcome.Passed).count());
+            backend.put("failed", rules.values().stream().filter(r -> r.outcome() instanceof Outcome.Failed).count());
+            backend.put("skipped", rules.values().stream().filter(r -> r.outcome() instanceof Outcome.Skipped).count());
             List<Object> entries = new ArrayList<>();
             for (var rule : rules.entrySet()) {
                 covered.add(rule.getKey());
                 Map<String, Object> entry = new LinkedHashMap<>();
                 entry.put("id", rule.getKey());
-                switch (rule.getValue()) {
+                Result result = rule.getValue();
+                switch (result.outcome()) {
                     case Outcome.Passed p -> {
                         entry.put("status", "passed");
                         entry.put("reason", null);
@@ -281,9 +301,10 @@ public final class Main {
                     }
                     case Outcome.Failed f -> {
                         entry.put("status", "failed");
-                        entry.put("reason", f.property() + ": " + f.error());
-                        entry.put("counterexample", f.shrunk());
-                        entry.put("seed", f.caseSeed());
+                        entry.put("reason", result.name() + ": " + f.error());
+                        // An example is a fixed case: the counterexample is the example itself.
+                        entry.put("counterexample", result.example() ? "example " + result.name() : f.shrunk());
+                        entry.put("seed", result.example() ? settings.seed() : f.caseSeed());
                     }
                     case Outcome.Skipped s -> {
                         entry.put("status", "skipped");

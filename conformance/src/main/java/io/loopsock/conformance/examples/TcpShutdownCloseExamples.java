@@ -1,14 +1,14 @@
-package io.loopsock.behavior;
+package io.loopsock.conformance.examples;
 
-import static io.loopsock.testing.Loops.loopback;
-import static io.loopsock.testing.Loops.runToEnd;
-import static io.loopsock.testing.Loops.runUntil;
-import static io.loopsock.testing.Loops.tcpPair;
-import static io.loopsock.testing.Streams.ascii;
-import static io.loopsock.testing.Streams.assertCode;
-import static io.loopsock.testing.Streams.describe;
-import static io.loopsock.testing.Streams.drain;
-import static io.loopsock.testing.Streams.recordReads;
+import static io.loopsock.conformance.testing.Loops.loopback;
+import static io.loopsock.conformance.testing.Loops.runToEnd;
+import static io.loopsock.conformance.testing.Loops.runUntil;
+import static io.loopsock.conformance.testing.Loops.tcpPair;
+import static io.loopsock.conformance.testing.Streams.ascii;
+import static io.loopsock.conformance.testing.Streams.assertCode;
+import static io.loopsock.conformance.testing.Streams.describe;
+import static io.loopsock.conformance.testing.Streams.drain;
+import static io.loopsock.conformance.testing.Streams.recordReads;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
@@ -16,9 +16,9 @@ import io.loopsock.ErrorCode;
 import io.loopsock.Loop;
 import io.loopsock.LoopException;
 import io.loopsock.Tcp;
-import io.loopsock.testing.Descriptors;
-import io.loopsock.testing.JdkPeer;
-import io.loopsock.testing.LoopExtension;
+import io.loopsock.conformance.testing.Descriptors;
+import io.loopsock.conformance.testing.JdkPeer;
+import io.loopsock.conformance.testing.LoopExtension;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.nio.ByteBuffer;
@@ -36,7 +36,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /** Shutdown, close and reset: ordering against writes, half-close, cancellation, descriptors (rules 18, 19, 105–110). */
 @ExtendWith(LoopExtension.class)
 @Timeout(30)
-class TcpShutdownCloseTest {
+class TcpShutdownCloseExamples {
     /** A chunk big enough that a few of them fill the kernel's buffers when the peer does not read. */
     private static final int CHUNK = 4 << 20;
 

@@ -1,4 +1,4 @@
-package io.loopsock.testing;
+package io.loopsock.conformance.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,8 +6,13 @@ import io.loopsock.Handle;
 import io.loopsock.Loop;
 import io.loopsock.LoopException;
 import io.loopsock.RunMode;
+import io.loopsock.spi.LoopProvider;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -16,16 +21,49 @@ import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
- * Runs behaviour tests against one backend and checks that they clean up after themselves.
+ * Runs examples against one backend and checks that they clean up after themselves.
  *
  * <p>A test asks for a {@link Loop} parameter and gets a fresh loop of the backend under test:
- * the one {@link Loop#open()} selects, so {@code -Dloopsock.backend=NAME} picks it (each backend
- * module's surefire sets it). After each test the loop must have no handle left open — every loop
- * in every test ends with zero live handles — and must close. After each class, no more socket,
- * pipe or poller descriptors may be open than before it.
+ * the provider the suite registered for this run (the JUnit configuration parameter
+ * {@value #PROVIDER_PARAMETER}, set by {@code io.loopsock.conformance.Examples}), or else the one
+ * {@link Loop#open()} selects, so that {@code -Dloopsock.backend=NAME} picks it. After each test the
+ * loop must have no handle left open — every loop in every test ends with zero live handles — and
+ * must close. After each class, no more socket, pipe or poller descriptors may be open than before
+ * it.
  */
 public final class LoopExtension implements ParameterResolver, AfterEachCallback, BeforeAllCallback, AfterAllCallback {
+    /** The configuration parameter that names the registered provider under test. */
+    public static final String PROVIDER_PARAMETER = "loopsock.conformance.provider";
+
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(LoopExtension.class);
+    private static final Map<String, LoopProvider> REGISTERED = new ConcurrentHashMap<>();
+    private static final AtomicLong KEYS = new AtomicLong();
+
+    /** Made by JUnit for each class that extends with it. */
+    public LoopExtension() {}
+
+    /**
+     * Registers a provider for a run of examples; pass the key as the configuration parameter
+     * {@value #PROVIDER_PARAMETER}. A provider need not be installed: the suite's faulty wrappers
+     * are registered this way.
+     *
+     * @param provider the provider under test
+     * @return the key, to be released with {@link #release(String)} after the run
+     */
+    public static String register(LoopProvider provider) {
+        String key = provider.name() + "#" + KEYS.incrementAndGet();
+        REGISTERED.put(key, provider);
+        return key;
+    }
+
+    /**
+     * Forgets a registered provider.
+     *
+     * @param key the key {@link #register(LoopProvider)} returned
+     */
+    public static void release(String key) {
+        REGISTERED.remove(key);
+    }
 
     @Override
     public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
@@ -35,7 +73,17 @@ public final class LoopExtension implements ParameterResolver, AfterEachCallback
     @Override
     public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
         try {
-            Loop loop = Loop.open();
+            Optional<String> key = context.getConfigurationParameter(PROVIDER_PARAMETER);
+            Loop loop;
+            if (key.isPresent()) {
+                LoopProvider provider = REGISTERED.get(key.get());
+                if (provider == null) {
+                    throw new IllegalStateException("no provider is registered as " + key.get());
+                }
+                loop = provider.open();
+            } else {
+                loop = Loop.open();
+            }
             loops(context).add(loop);
             return loop;
         } catch (LoopException e) {

@@ -1,12 +1,12 @@
-package io.loopsock.behavior;
+package io.loopsock.conformance.examples;
 
-import static io.loopsock.testing.Loops.pipePair;
-import static io.loopsock.testing.Loops.runToEnd;
-import static io.loopsock.testing.Loops.runUntil;
-import static io.loopsock.testing.Streams.ascii;
-import static io.loopsock.testing.Streams.assertCode;
-import static io.loopsock.testing.Streams.describe;
-import static io.loopsock.testing.Streams.recordReads;
+import static io.loopsock.conformance.testing.Loops.pipePair;
+import static io.loopsock.conformance.testing.Loops.runToEnd;
+import static io.loopsock.conformance.testing.Loops.runUntil;
+import static io.loopsock.conformance.testing.Streams.ascii;
+import static io.loopsock.conformance.testing.Streams.assertCode;
+import static io.loopsock.conformance.testing.Streams.describe;
+import static io.loopsock.conformance.testing.Streams.recordReads;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -17,7 +17,7 @@ import io.loopsock.LoopException;
 import io.loopsock.Pipe;
 import io.loopsock.ReadResult;
 import io.loopsock.spi.Capability;
-import io.loopsock.testing.LoopExtension;
+import io.loopsock.conformance.testing.LoopExtension;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -39,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(LoopExtension.class)
 @Timeout(30)
-class PipeTest {
+class PipeExamples {
 
     /** Socket files go here; the directory's path is short so that names stay below 100 bytes. */
     @TempDir

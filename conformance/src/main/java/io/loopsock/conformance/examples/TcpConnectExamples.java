@@ -1,11 +1,11 @@
-package io.loopsock.behavior;
+package io.loopsock.conformance.examples;
 
-import static io.loopsock.testing.Loops.loopback;
-import static io.loopsock.testing.Loops.runToEnd;
-import static io.loopsock.testing.Loops.runUntil;
-import static io.loopsock.testing.Loops.tcpPair;
-import static io.loopsock.testing.Streams.assertCode;
-import static io.loopsock.testing.Streams.describe;
+import static io.loopsock.conformance.testing.Loops.loopback;
+import static io.loopsock.conformance.testing.Loops.runToEnd;
+import static io.loopsock.conformance.testing.Loops.runUntil;
+import static io.loopsock.conformance.testing.Loops.tcpPair;
+import static io.loopsock.conformance.testing.Streams.assertCode;
+import static io.loopsock.conformance.testing.Streams.describe;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.loopsock.ErrorCode;
@@ -13,7 +13,7 @@ import io.loopsock.Loop;
 import io.loopsock.LoopException;
 import io.loopsock.RunMode;
 import io.loopsock.Tcp;
-import io.loopsock.testing.LoopExtension;
+import io.loopsock.conformance.testing.LoopExtension;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -29,7 +29,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /** Connecting: failures through the callback, misuse, cancellation, addresses (rules 25, 28, 77–83, 95). */
 @ExtendWith(LoopExtension.class)
 @Timeout(30)
-class TcpConnectTest {
+class TcpConnectExamples {
 
     /** A loopback address where nothing listens: an ephemeral port that was just released. */
     private static InetSocketAddress closedPort() throws IOException {

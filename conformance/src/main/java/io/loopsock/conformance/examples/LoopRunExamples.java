@@ -1,11 +1,11 @@
-package io.loopsock.behavior;
+package io.loopsock.conformance.examples;
 
-import static io.loopsock.testing.Loops.runToEnd;
-import static io.loopsock.testing.Loops.runUntil;
-import static io.loopsock.testing.Loops.tcpPair;
-import static io.loopsock.testing.Streams.ascii;
-import static io.loopsock.testing.Streams.closeAll;
-import static io.loopsock.testing.Streams.walked;
+import static io.loopsock.conformance.testing.Loops.runToEnd;
+import static io.loopsock.conformance.testing.Loops.runUntil;
+import static io.loopsock.conformance.testing.Loops.tcpPair;
+import static io.loopsock.conformance.testing.Streams.ascii;
+import static io.loopsock.conformance.testing.Streams.closeAll;
+import static io.loopsock.conformance.testing.Streams.walked;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -22,8 +22,8 @@ import io.loopsock.ReadResult;
 import io.loopsock.RunMode;
 import io.loopsock.Tcp;
 import io.loopsock.Timer;
-import io.loopsock.testing.LoopExtension;
-import io.loopsock.testing.Loops;
+import io.loopsock.conformance.testing.LoopExtension;
+import io.loopsock.conformance.testing.Loops;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -41,7 +41,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(LoopExtension.class)
 @Timeout(30)
-class LoopRunTest {
+class LoopRunExamples {
 
     /** Long enough that a poll blocking on it is unmistakable, short enough to stay under the timeout. */
     private static final long LONG_TIMER_MILLIS = 15_000;

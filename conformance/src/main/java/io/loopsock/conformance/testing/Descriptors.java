@@ -1,4 +1,4 @@
-package io.loopsock.testing;
+package io.loopsock.conformance.testing;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,10 +1,10 @@
-package io.loopsock.behavior;
+package io.loopsock.conformance.examples;
 
-import static io.loopsock.testing.Loops.loopback;
-import static io.loopsock.testing.Loops.runToEnd;
-import static io.loopsock.testing.Loops.runUntil;
-import static io.loopsock.testing.Loops.tcpPair;
-import static io.loopsock.testing.Streams.closeAll;
+import static io.loopsock.conformance.testing.Loops.loopback;
+import static io.loopsock.conformance.testing.Loops.runToEnd;
+import static io.loopsock.conformance.testing.Loops.runUntil;
+import static io.loopsock.conformance.testing.Loops.tcpPair;
+import static io.loopsock.conformance.testing.Streams.closeAll;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -16,8 +16,8 @@ import io.loopsock.Prepare;
 import io.loopsock.RunMode;
 import io.loopsock.Tcp;
 import io.loopsock.Timer;
-import io.loopsock.testing.LoopExtension;
-import io.loopsock.testing.Loops;
+import io.loopsock.conformance.testing.LoopExtension;
+import io.loopsock.conformance.testing.Loops;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -44,7 +44,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(LoopExtension.class)
 @Timeout(30)
-class LoopThreadingTest {
+class LoopThreadingExamples {
 
     /** A call that may throw anything. */
     @FunctionalInterface

@@ -1,12 +1,12 @@
-package io.loopsock.behavior;
+package io.loopsock.conformance.examples;
 
-import static io.loopsock.testing.Loops.runToEnd;
-import static io.loopsock.testing.Loops.runUntil;
-import static io.loopsock.testing.Loops.tcpPair;
-import static io.loopsock.testing.Streams.ascii;
-import static io.loopsock.testing.Streams.assertCode;
-import static io.loopsock.testing.Streams.describe;
-import static io.loopsock.testing.Streams.drain;
+import static io.loopsock.conformance.testing.Loops.runToEnd;
+import static io.loopsock.conformance.testing.Loops.runUntil;
+import static io.loopsock.conformance.testing.Loops.tcpPair;
+import static io.loopsock.conformance.testing.Streams.ascii;
+import static io.loopsock.conformance.testing.Streams.assertCode;
+import static io.loopsock.conformance.testing.Streams.describe;
+import static io.loopsock.conformance.testing.Streams.drain;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.loopsock.ErrorCode;
@@ -16,9 +16,9 @@ import io.loopsock.ReadResult;
 import io.loopsock.RunMode;
 import io.loopsock.Tcp;
 import io.loopsock.Timer;
-import io.loopsock.testing.JdkPeer;
-import io.loopsock.testing.LoopExtension;
-import io.loopsock.testing.Loops;
+import io.loopsock.conformance.testing.JdkPeer;
+import io.loopsock.conformance.testing.LoopExtension;
+import io.loopsock.conformance.testing.Loops;
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -35,7 +35,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /** Writing: order, queue size, cancellation, errors, try-write, large transfers (rules 19, 25, 94–104). */
 @ExtendWith(LoopExtension.class)
 @Timeout(30)
-class TcpWriteTest {
+class TcpWriteExamples {
     /** A chunk big enough that a few of them fill the kernel's buffers when the peer does not read. */
     private static final int CHUNK = 4 << 20;
 

@@ -1,7 +1,7 @@
-package io.loopsock.behavior;
+package io.loopsock.conformance.examples;
 
-import static io.loopsock.testing.Loops.runToEnd;
-import static io.loopsock.testing.Loops.runUntil;
+import static io.loopsock.conformance.testing.Loops.runToEnd;
+import static io.loopsock.conformance.testing.Loops.runUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -14,9 +14,9 @@ import io.loopsock.Loop;
 import io.loopsock.Prepare;
 import io.loopsock.RunMode;
 import io.loopsock.Timer;
-import io.loopsock.testing.LoopExtension;
-import io.loopsock.testing.Loops;
-import io.loopsock.testing.Streams;
+import io.loopsock.conformance.testing.LoopExtension;
+import io.loopsock.conformance.testing.Loops;
+import io.loopsock.conformance.testing.Streams;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,7 +36,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 /** Idle, prepare and check watchers, and async handles (rules 47–57). */
 @ExtendWith(LoopExtension.class)
 @Timeout(30)
-class WatcherTest {
+class WatcherExamples {
 
     /** The three watcher kinds, which share start and stop but no common type. */
     enum Kind {

@@ -1,10 +1,10 @@
-package io.loopsock.behavior;
+package io.loopsock.nio;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.loopsock.Loop;
 import io.loopsock.spi.LoopProvider;
-import io.loopsock.testing.LoopExtension;
+import io.loopsock.conformance.testing.LoopExtension;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;

@@ -1,9 +1,9 @@
-package io.loopsock.behavior;
+package io.loopsock.conformance.examples;
 
-import static io.loopsock.testing.Loops.loopback;
-import static io.loopsock.testing.Loops.runToEnd;
-import static io.loopsock.testing.Loops.runUntil;
-import static io.loopsock.testing.Streams.assertCode;
+import static io.loopsock.conformance.testing.Loops.loopback;
+import static io.loopsock.conformance.testing.Loops.runToEnd;
+import static io.loopsock.conformance.testing.Loops.runUntil;
+import static io.loopsock.conformance.testing.Streams.assertCode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -14,8 +14,8 @@ import io.loopsock.LoopException;
 import io.loopsock.RunMode;
 import io.loopsock.Tcp;
 import io.loopsock.spi.Capability;
-import io.loopsock.testing.LoopExtension;
-import io.loopsock.testing.Loops;
+import io.loopsock.conformance.testing.LoopExtension;
+import io.loopsock.conformance.testing.Loops;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -33,7 +33,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /** Binding and listening: deferred bind errors, argument checks, auto-bind, listener state (rules 22, 24, 64–71, 83, 116). */
 @ExtendWith(LoopExtension.class)
 @Timeout(30)
-class TcpBindListenTest {
+class TcpBindListenExamples {
 
     /** A listener on an ephemeral loopback port that accepts every connection into the list. */
     private static Tcp listener(Loop loop, List<Tcp> accepted) throws LoopException {

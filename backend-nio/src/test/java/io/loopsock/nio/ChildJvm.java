@@ -1,4 +1,4 @@
-package io.loopsock.behavior;
+package io.loopsock.nio;
 
 import static org.assertj.core.api.Assertions.fail;
 

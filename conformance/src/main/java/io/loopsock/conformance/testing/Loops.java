@@ -1,4 +1,4 @@
-package io.loopsock.testing;
+package io.loopsock.conformance.testing;
 
 import static org.assertj.core.api.Assertions.fail;
 

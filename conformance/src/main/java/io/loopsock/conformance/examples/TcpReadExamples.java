@@ -1,10 +1,10 @@
-package io.loopsock.behavior;
+package io.loopsock.conformance.examples;
 
-import static io.loopsock.testing.Loops.runToEnd;
-import static io.loopsock.testing.Loops.runUntil;
-import static io.loopsock.testing.Loops.tcpPair;
-import static io.loopsock.testing.Streams.ascii;
-import static io.loopsock.testing.Streams.recordReads;
+import static io.loopsock.conformance.testing.Loops.runToEnd;
+import static io.loopsock.conformance.testing.Loops.runUntil;
+import static io.loopsock.conformance.testing.Loops.tcpPair;
+import static io.loopsock.conformance.testing.Streams.ascii;
+import static io.loopsock.conformance.testing.Streams.recordReads;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -12,7 +12,7 @@ import io.loopsock.ErrorCode;
 import io.loopsock.Loop;
 import io.loopsock.LoopException;
 import io.loopsock.Tcp;
-import io.loopsock.testing.LoopExtension;
+import io.loopsock.conformance.testing.LoopExtension;
 import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -22,7 +22,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /** Reading from TCP streams: data, end of stream, errors, stop and restart (rules 84–93). */
 @ExtendWith(LoopExtension.class)
 @Timeout(30)
-class TcpReadTest {
+class TcpReadExamples {
 
     @Test
     @DisplayName("rule 85, 88 (seed): the server writes DATA and closes; the client reads the data, then the end of stream")

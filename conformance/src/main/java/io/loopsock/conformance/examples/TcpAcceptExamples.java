@@ -1,10 +1,10 @@
-package io.loopsock.behavior;
+package io.loopsock.conformance.examples;
 
-import static io.loopsock.testing.Loops.loopback;
-import static io.loopsock.testing.Loops.runToEnd;
-import static io.loopsock.testing.Loops.runUntil;
-import static io.loopsock.testing.Loops.tcpPair;
-import static io.loopsock.testing.Streams.assertCode;
+import static io.loopsock.conformance.testing.Loops.loopback;
+import static io.loopsock.conformance.testing.Loops.runToEnd;
+import static io.loopsock.conformance.testing.Loops.runUntil;
+import static io.loopsock.conformance.testing.Loops.tcpPair;
+import static io.loopsock.conformance.testing.Streams.assertCode;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.loopsock.ErrorCode;
@@ -13,7 +13,7 @@ import io.loopsock.LoopException;
 import io.loopsock.ReadResult;
 import io.loopsock.Tcp;
 import io.loopsock.Timer;
-import io.loopsock.testing.LoopExtension;
+import io.loopsock.conformance.testing.LoopExtension;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +29,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /** Accepting connections: one callback per connection, delayed accept, misuse (rules 18, 72, 73). */
 @ExtendWith(LoopExtension.class)
 @Timeout(30)
-class TcpAcceptTest {
+class TcpAcceptExamples {
 
     private static Tcp accept(Tcp listener) {
         try {

@@ -1,11 +1,11 @@
-package io.loopsock.behavior;
+package io.loopsock.conformance.examples;
 
-import static io.loopsock.testing.Loops.loopback;
-import static io.loopsock.testing.Loops.runToEnd;
-import static io.loopsock.testing.Loops.runUntil;
-import static io.loopsock.testing.Loops.tcpPair;
-import static io.loopsock.testing.Streams.ascii;
-import static io.loopsock.testing.Streams.assertCode;
+import static io.loopsock.conformance.testing.Loops.loopback;
+import static io.loopsock.conformance.testing.Loops.runToEnd;
+import static io.loopsock.conformance.testing.Loops.runUntil;
+import static io.loopsock.conformance.testing.Loops.tcpPair;
+import static io.loopsock.conformance.testing.Streams.ascii;
+import static io.loopsock.conformance.testing.Streams.assertCode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -18,8 +18,8 @@ import io.loopsock.Tcp;
 import io.loopsock.TcpInfo;
 import io.loopsock.Timer;
 import io.loopsock.spi.Capability;
-import io.loopsock.testing.LoopExtension;
-import io.loopsock.testing.Loops;
+import io.loopsock.conformance.testing.LoopExtension;
+import io.loopsock.conformance.testing.Loops;
 import java.net.SocketOption;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -36,7 +36,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /** Socket options and kernel queries on TCP streams, and an echo ping-pong (rules 112, 114, 117, 210–216). */
 @ExtendWith(LoopExtension.class)
 @Timeout(30)
-class TcpOptionsTest {
+class TcpOptionsExamples {
 
     /**
      * Runs the loop until the condition holds, with a 1 ms timer ticking: the condition watches the

@@ -1,7 +1,7 @@
-package io.loopsock.behavior;
+package io.loopsock.conformance.examples;
 
-import static io.loopsock.testing.Loops.runToEnd;
-import static io.loopsock.testing.Loops.runUntil;
+import static io.loopsock.conformance.testing.Loops.runToEnd;
+import static io.loopsock.conformance.testing.Loops.runUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,8 +11,8 @@ import io.loopsock.Loop;
 import io.loopsock.Prepare;
 import io.loopsock.RunMode;
 import io.loopsock.Timer;
-import io.loopsock.testing.LoopExtension;
-import io.loopsock.testing.Streams;
+import io.loopsock.conformance.testing.LoopExtension;
+import io.loopsock.conformance.testing.Streams;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.DisplayName;
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /** Timers: first firing, repeats, ordering, restarts, errors and clamping (rules 31–45). */
 @ExtendWith(LoopExtension.class)
 @Timeout(30)
-class TimerTest {
+class TimerExamples {
 
     /** Lets time pass without running the loop: a bounded busy wait on the monotonic clock. */
     private static void spinFor(long millis) {

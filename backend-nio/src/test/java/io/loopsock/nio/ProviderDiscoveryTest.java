@@ -1,4 +1,4 @@
-package io.loopsock.behavior;
+package io.loopsock.nio;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,7 +8,7 @@ import io.loopsock.Loop;
 import io.loopsock.LoopException;
 import io.loopsock.spi.Capability;
 import io.loopsock.spi.LoopProvider;
-import io.loopsock.testing.LoopExtension;
+import io.loopsock.conformance.testing.LoopExtension;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
