@@ -161,6 +161,18 @@ public interface Loop extends AutoCloseable {
     Pipe pipe();
 
     /**
+     * Creates a UDP handle. No socket exists until it binds, connects, sends or receives.
+     *
+     * @implSpec The default throws {@link UnsupportedOperationException}: a backend that has UDP
+     *     overrides this and declares {@link io.loopsock.spi.Capability#UDP}.
+     * @return a new, inactive handle
+     * @throws UnsupportedOperationException if the backend has no UDP
+     */
+    default Udp udp() {
+        throw new UnsupportedOperationException("backend " + provider().name() + " has no UDP");
+    }
+
+    /**
      * Creates a timer.
      *
      * @return a new, inactive timer

@@ -203,6 +203,16 @@ public abstract class AbstractHandle implements Handle {
     }
 
     /**
+     * Calls user code now, catching what it throws (see {@link AbstractLoop#invoke(Callback)}): for
+     * callbacks of other shapes, such as a UDP handle's receive callback.
+     *
+     * @param callback the user's code
+     */
+    protected final void invoke(Callback callback) {
+        loop.invoke(callback);
+    }
+
+    /**
      * Queues a callback for the loop's pending phase, for a completion known inside the call that
      * caused it (see {@link AbstractLoop#defer(Runnable)}).
      *

@@ -27,5 +27,9 @@ public enum Capability {
      */
     TCP_EARLY_BIND,
     /** {@link io.loopsock.Pipe} accepts Linux abstract names (a leading {@code '\0'}). */
-    PIPE_ABSTRACT_NAMES
+    PIPE_ABSTRACT_NAMES,
+    /** {@link io.loopsock.Loop#udp()} makes UDP handles. */
+    UDP,
+    /** {@link io.loopsock.Udp.BindFlag#IPV6_ONLY} works on the IPv6 wildcard address. */
+    UDP_IPV6_ONLY
 }

@@ -5,6 +5,7 @@ import io.loopsock.LoopException;
 import io.loopsock.Pipe;
 import io.loopsock.ReadResult;
 import io.loopsock.Tcp;
+import io.loopsock.Udp;
 import io.loopsock.spi.AbstractLoop;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -69,6 +70,12 @@ final class NioLoop extends AbstractLoop {
     }
 
     @Override
+    public Udp udp() {
+        checkOpenLoop();
+        return new NioUdp(this);
+    }
+
+    @Override
     protected void poll(long timeoutMillis) {
         timeRefreshed = false;
         polling = true;
@@ -124,8 +131,8 @@ final class NioLoop extends AbstractLoop {
         }
         // A key cancelled by a callback earlier in this select is still handed over, and its
         // readyOps() would throw: the handle is closing and has nothing left to do.
-        if (key.isValid() && key.attachment() instanceof NioStream<?> stream) {
-            stream.ready(key.readyOps());
+        if (key.isValid() && key.attachment() instanceof NioReady handle) {
+            handle.ready(key.readyOps());
         }
     }
 

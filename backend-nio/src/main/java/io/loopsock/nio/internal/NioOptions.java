@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.net.SocketOption;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
+import java.nio.channels.DatagramChannel;
 import java.nio.channels.NetworkChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -27,6 +28,7 @@ final class NioOptions {
         static final Set<SocketOption<?>> TCP_LISTENER = ask(() -> ServerSocketChannel.open(StandardProtocolFamily.INET));
         static final Set<SocketOption<?>> PIPE_STREAM = ask(() -> SocketChannel.open(StandardProtocolFamily.UNIX));
         static final Set<SocketOption<?>> PIPE_LISTENER = ask(() -> ServerSocketChannel.open(StandardProtocolFamily.UNIX));
+        static final Set<SocketOption<?>> UDP = ask(() -> DatagramChannel.open(StandardProtocolFamily.INET));
     }
 
     private interface Opener {
@@ -59,8 +61,12 @@ final class NioOptions {
         return Sets.PIPE_LISTENER;
     }
 
+    static Set<SocketOption<?>> udp() {
+        return Sets.UDP;
+    }
+
     static Set<Capability> capabilities() {
-        EnumSet<Capability> capabilities = EnumSet.of(Capability.BYTES_READABLE);
+        EnumSet<Capability> capabilities = EnumSet.of(Capability.BYTES_READABLE, Capability.UDP);
         if (tcpListener().contains(StandardSocketOptions.SO_REUSEPORT)) {
             capabilities.add(Capability.TCP_REUSE_PORT);
         }

@@ -36,7 +36,7 @@ import java.util.Set;
  *
  * @param <S> the stream type that {@link #accept()} returns
  */
-abstract class NioStream<S extends Stream> extends AbstractHandle implements Stream {
+abstract class NioStream<S extends Stream> extends AbstractHandle implements Stream, NioReady {
     /** The most reads of one stream per poll, so that one busy stream cannot starve the others. */
     private static final int READS_PER_POLL = 32;
 
@@ -450,7 +450,8 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
     }
 
     /** Called by the loop's poll for a ready key. */
-    final void ready(int readyOps) {
+    @Override
+    public final void ready(int readyOps) {
         if (closing()) {
             return;
         }

@@ -12,6 +12,7 @@ import io.loopsock.Prepare;
 import io.loopsock.RunMode;
 import io.loopsock.Tcp;
 import io.loopsock.Timer;
+import io.loopsock.Udp;
 import io.loopsock.spi.LoopProvider;
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -80,6 +81,11 @@ final class FaultyLoop implements Loop {
     @Override
     public Pipe pipe() {
         return delegate.pipe();
+    }
+
+    @Override
+    public Udp udp() {
+        return delegate.udp();
     }
 
     @Override
