@@ -3,6 +3,7 @@ package io.loopsock.conformance;
 import io.loopsock.LoopException;
 import io.loopsock.conformance.engine.Outcome;
 import io.loopsock.conformance.engine.Settings;
+import io.loopsock.conformance.properties.DatagramIntegrity;
 import io.loopsock.conformance.properties.JdkDifferential;
 import io.loopsock.conformance.properties.LoopProperties;
 import io.loopsock.conformance.properties.PairModel;
@@ -60,6 +61,7 @@ public final class Conformance {
         checks.addAll(JdkDifferential.checks(backend));
         checks.addAll(JdkDifferential.beforeSocketChecks(backend));
         checks.addAll(LoopProperties.checks(backend));
+        checks.addAll(DatagramIntegrity.checks(backend));
         return List.copyOf(checks);
     }
 
