@@ -57,6 +57,17 @@ public final class Conformance {
                 new Check(STREAM_INTEGRITY, Set.of(), StreamIntegrity.backendToBackend(backend)),
                 new Check(STREAM_INTEGRITY, Set.of(), StreamIntegrity.backendToJdk(backend)),
                 new Check(STREAM_INTEGRITY, Set.of(), StreamIntegrity.jdkToBackend(backend))));
+        // Every other available backend, and this one on a second loop, as a peer both ways.
+        for (LoopProvider peer : LoopProvider.installed()) {
+            if (!peer.isAvailable() || !backend.isAvailable()) {
+                continue;
+            }
+            LoopProvider other = peer.name().equals(backend.name()) ? backend : peer;
+            checks.add(new Check(STREAM_INTEGRITY, Set.of(), StreamIntegrity.crossBackend(backend, other)));
+            if (other != backend) {
+                checks.add(new Check(STREAM_INTEGRITY, Set.of(), StreamIntegrity.crossBackend(other, backend)));
+            }
+        }
         checks.addAll(PairModel.checks(backend));
         checks.addAll(JdkDifferential.checks(backend));
         checks.addAll(JdkDifferential.beforeSocketChecks(backend));

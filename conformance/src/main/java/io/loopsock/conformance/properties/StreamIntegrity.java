@@ -22,6 +22,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
@@ -91,35 +92,10 @@ public final class StreamIntegrity {
     public static Property<Case> backendToBackend(LoopProvider backend) {
         return Property.forAll("stream integrity, " + backend.name() + " -> " + backend.name(), cases(), c -> {
             try (Loop loop = backend.open()) {
-                Tcp listener = loop.tcp();
-                listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-                ByteArrayOutputStream received = new ByteArrayOutputStream();
-                boolean[] ended = {false};
-                Tcp[] server = new Tcp[1];
-                listener.listen(1, error -> {
-                    if (error != null) {
-                        throw error;
-                    }
-                    server[0] = listener.accept();
-                    listener.close();
-                    server[0].startRead(result -> {
-                        switch (result) {
-                            case ReadResult.Data(ByteBuffer bytes) -> {
-                                byte[] chunk = new byte[bytes.remaining()];
-                                bytes.get(chunk);
-                                received.writeBytes(chunk);
-                            }
-                            case ReadResult.EndOfStream() -> {
-                                ended[0] = true;
-                                server[0].close();
-                            }
-                            case ReadResult.Failed(LoopException e) -> throw e;
-                        }
-                    });
-                });
+                Sink sink = Sink.listen(loop);
                 Tcp client = loop.tcp();
                 List<String> problems = new ArrayList<>();
-                client.connect(listener.localAddress(), error -> {
+                client.connect(sink.address(), error -> {
                     if (error != null) {
                         throw error;
                     }
@@ -127,8 +103,8 @@ public final class StreamIntegrity {
                 });
                 runBounded(loop);
                 check(problems.isEmpty(), "writer: " + problems);
-                check(ended[0], "the reader saw no end of stream");
-                checkBytes(c.expected(), received.toByteArray());
+                check(sink.ended(), "the reader saw no end of stream");
+                checkBytes(c.expected(), sink.received());
             }
         });
     }
@@ -175,32 +151,8 @@ public final class StreamIntegrity {
     public static Property<Case> jdkToBackend(LoopProvider backend) {
         return Property.forAll("stream integrity, jdk -> " + backend.name(), cases(), c -> {
             try (Loop loop = backend.open()) {
-                Tcp listener = loop.tcp();
-                listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-                ByteArrayOutputStream received = new ByteArrayOutputStream();
-                boolean[] ended = {false};
-                listener.listen(1, error -> {
-                    if (error != null) {
-                        throw error;
-                    }
-                    Tcp server = listener.accept();
-                    listener.close();
-                    server.startRead(result -> {
-                        switch (result) {
-                            case ReadResult.Data(ByteBuffer bytes) -> {
-                                byte[] chunk = new byte[bytes.remaining()];
-                                bytes.get(chunk);
-                                received.writeBytes(chunk);
-                            }
-                            case ReadResult.EndOfStream() -> {
-                                ended[0] = true;
-                                server.close();
-                            }
-                            case ReadResult.Failed(LoopException e) -> throw e;
-                        }
-                    });
-                });
-                InetSocketAddress address = listener.localAddress();
+                Sink sink = Sink.listen(loop);
+                InetSocketAddress address = sink.address();
                 FutureTask<Void> writer = new FutureTask<>(() -> {
                     try (Socket socket = new Socket(address.getAddress(), address.getPort())) {
                         OutputStream out = socket.getOutputStream();
@@ -220,10 +172,112 @@ public final class StreamIntegrity {
                 Thread thread = Thread.ofPlatform().name("jdk-writer").daemon(true).start(writer);
                 runBounded(loop);
                 await(writer, thread);
-                check(ended[0], "the reader saw no end of stream");
-                checkBytes(c.expected(), received.toByteArray());
+                check(sink.ended(), "the reader saw no end of stream");
+                checkBytes(c.expected(), sink.received());
             }
         });
+    }
+
+    /**
+     * One backend writes on a loop of its own; another backend (or the same one) reads on a second
+     * loop, run by a thread of its own: two loops over real loopback sockets, as two programs
+     * built on different backends would talk.
+     *
+     * @param writer the writing backend
+     * @param reader the reading backend
+     * @return the property
+     */
+    public static Property<Case> crossBackend(LoopProvider writer, LoopProvider reader) {
+        return Property.forAll("stream integrity, " + writer.name() + " -> " + reader.name() + " (two loops)", cases(), c -> {
+            CompletableFuture<InetSocketAddress> address = new CompletableFuture<>();
+            FutureTask<Sink> reading = new FutureTask<>(() -> {
+                try (Loop loop = reader.open()) {
+                    Sink sink = Sink.listen(loop);
+                    address.complete(sink.address());
+                    runBounded(loop);
+                    return sink;
+                } catch (Throwable t) {
+                    address.completeExceptionally(t);
+                    throw t;
+                }
+            });
+            Thread thread = Thread.ofPlatform().name(reader.name() + "-reader").daemon(true).start(reading);
+            try (Loop loop = writer.open()) {
+                Tcp client = loop.tcp();
+                List<String> problems = new ArrayList<>();
+                InetSocketAddress target;
+                try {
+                    target = address.get(BOUND_MILLIS, TimeUnit.MILLISECONDS);
+                } catch (ExecutionException | TimeoutException e) {
+                    client.close();
+                    runBounded(loop);
+                    await(reading, thread);
+                    throw new AssertionError("the reading loop did not start listening: " + e, e);
+                }
+                client.connect(target, error -> {
+                    if (error != null) {
+                        throw error;
+                    }
+                    writeThenShutdown(client, c, problems);
+                });
+                runBounded(loop);
+                Sink sink = await(reading, thread);
+                check(problems.isEmpty(), "writer: " + problems);
+                check(sink.ended(), "the reader saw no end of stream");
+                checkBytes(c.expected(), sink.received());
+            }
+        });
+    }
+
+    /**
+     * The reading side of a case on a backend's loop: listens on loopback, accepts one connection,
+     * reads it to the end of the stream, then closes it and the listener.
+     */
+    private static final class Sink {
+        private final ByteArrayOutputStream received = new ByteArrayOutputStream();
+        private boolean ended;
+        private InetSocketAddress address;
+
+        static Sink listen(Loop loop) throws LoopException {
+            Sink sink = new Sink();
+            Tcp listener = loop.tcp();
+            listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            listener.listen(1, error -> {
+                if (error != null) {
+                    throw error;
+                }
+                Tcp server = listener.accept();
+                listener.close();
+                server.startRead(result -> {
+                    switch (result) {
+                        case ReadResult.Data(ByteBuffer bytes) -> {
+                            byte[] chunk = new byte[bytes.remaining()];
+                            bytes.get(chunk);
+                            sink.received.writeBytes(chunk);
+                        }
+                        case ReadResult.EndOfStream() -> {
+                            sink.ended = true;
+                            server.close();
+                        }
+                        case ReadResult.Failed(LoopException e) -> throw e;
+                    }
+                });
+            });
+            sink.address = listener.localAddress();
+            return sink;
+        }
+
+        InetSocketAddress address() {
+            return address;
+        }
+
+        boolean ended() {
+            return ended;
+        }
+
+        byte[] received() {
+            return received.toByteArray();
+        }
     }
 
     /** Writes the chunks before the shutdown point, shuts down, then checks that later writes are refused. */
@@ -289,9 +343,9 @@ public final class StreamIntegrity {
             return task.get(BOUND_MILLIS, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             thread.interrupt();
-            throw new AssertionError("the JDK peer did not finish within " + BOUND_MILLIS + " ms");
+            throw new AssertionError("the peer did not finish within " + BOUND_MILLIS + " ms");
         } catch (ExecutionException e) {
-            throw new AssertionError("the JDK peer failed: " + e.getCause(), e.getCause());
+            throw new AssertionError("the peer failed: " + e.getCause(), e.getCause());
         } finally {
             thread.join(BOUND_MILLIS);
         }
