@@ -60,8 +60,11 @@ public final class Examples {
     /** The default timeout of each example, as the backend modules' own tests have it. */
     private static final String TIMEOUT = "30 s";
 
-    /** "rule 17, 28:", "rules 31–33 (libuv):" and the like; ids from {@link Rules#id(int)}. */
-    private static final Pattern RULES = Pattern.compile("^rules? (\\d+[\\d ,–-]*)(\\([^)]*\\))?: .+");
+    /**
+     * "rule 17, 28:", "rules 31–33 (decided):", "rule 103, JDK-17:" and the like: libuv rule numbers
+     * and ranges (ids from {@link Rules#id(int)}) and JDK rules (ids from {@link Rules#jdk(int)}).
+     */
+    private static final Pattern RULES = Pattern.compile("^rules? ((?:\\d+|JDK-\\d+)(?:\\s*[–-]\\s*\\d+)?(?:, (?:\\d+|JDK-\\d+)(?:\\s*[–-]\\s*\\d+)?)*)( \\([^)]*\\))?: .+");
 
     /** Loopsock's own choices, named by area. */
     private static final Pattern AREA = Pattern.compile("^(loop|timer|watcher|tcp|pipe|stream): .+");
@@ -94,7 +97,12 @@ public final class Examples {
         }
         List<String> rules = new ArrayList<>();
         for (String part : matcher.group(1).split(",")) {
-            String[] range = part.strip().split("\\s*[–-]\\s*");
+            String token = part.strip();
+            if (token.startsWith("JDK-")) {
+                rules.add(Rules.jdk(Integer.parseInt(token.substring(4))));
+                continue;
+            }
+            String[] range = token.split("\\s*[–-]\\s*");
             int from = Integer.parseInt(range[0].strip());
             int to = range.length > 1 ? Integer.parseInt(range[1].strip()) : from;
             for (int n = from; n <= to; n++) {

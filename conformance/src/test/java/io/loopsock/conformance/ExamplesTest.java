@@ -20,6 +20,8 @@ class ExamplesTest {
         assertThat(Examples.rulesOf("rule 17: close defers")).containsExactly(Rules.id(17));
         assertThat(Examples.rulesOf("rules 31–33 (libuv): timers")).containsExactly(Rules.id(31), Rules.id(32), Rules.id(33));
         assertThat(Examples.rulesOf("rule 19, 98: cancelled writes")).containsExactly(Rules.id(19), Rules.id(98));
+        assertThat(Examples.rulesOf("rule 103, JDK-17: a real EPIPE")).containsExactly(Rules.id(103), Rules.jdk(17));
+        assertThat(Examples.rulesOf("rule 52 (decided): restarting")).containsExactly(Rules.id(52));
         assertThat(Examples.rulesOf("loop: execute runs tasks in order")).isEmpty();
         assertThatThrownBy(() -> Examples.rulesOf("closes quickly")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("closes quickly");

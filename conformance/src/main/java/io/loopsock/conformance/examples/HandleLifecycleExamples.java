@@ -5,6 +5,7 @@ import static io.loopsock.conformance.testing.Loops.runToEnd;
 import static io.loopsock.conformance.testing.Loops.runUntil;
 import static io.loopsock.conformance.testing.Loops.tcpPair;
 import static io.loopsock.conformance.testing.Streams.ascii;
+import static io.loopsock.conformance.testing.Streams.assertCode;
 import static io.loopsock.conformance.testing.Streams.closeAll;
 import static io.loopsock.conformance.testing.Streams.walked;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -12,6 +13,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.loopsock.Async;
 import io.loopsock.Check;
+import io.loopsock.ErrorCode;
 import io.loopsock.Handle;
 import io.loopsock.Idle;
 import io.loopsock.Loop;
@@ -37,7 +39,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The life of a handle: close and its callback, requests cancelled by close, closing state,
- * references and what keeps a loop alive (rules 17–28).
+ * references and what keeps a loop alive (rules 17–29).
  */
 @ExtendWith(LoopExtension.class)
 @Timeout(30)
@@ -480,5 +482,26 @@ class HandleLifecycleExamples {
         idle.close();
         runToEnd(loop);
         assertThat(walked(loop)).isEmpty();
+    }
+
+    // ---- no init step --------------------------------------------------------------------------
+
+    @Test
+    @DisplayName("rule 29: every factory returns a handle already part of the loop, started or not, and Loop.close is EBUSY until each one has been closed")
+    void everyHandleFromAFactoryMustBeClosed(Loop loop) throws Exception {
+        List<Handle> handles = List.of(loop.tcp(), loop.pipe(), loop.timer(), loop.async(() -> {}), loop.idle(), loop.prepare(), loop.check());
+        assertThat(walked(loop)).as("the loop's handles right after the factories").containsExactlyElementsOf(handles);
+        for (Handle handle : handles) {
+            assertThat(handle.isClosing()).as("%s closing", handle).isFalse();
+        }
+        for (Handle handle : handles) {
+            assertCode(loop::close, ErrorCode.EBUSY);
+            handle.close();
+        }
+        assertCode(loop::close, ErrorCode.EBUSY);
+        runToEnd(loop);
+        assertThat(walked(loop)).isEmpty();
+        loop.close();
+        assertThat(loop.isClosed()).isTrue();
     }
 }

@@ -4,13 +4,18 @@ import static io.loopsock.conformance.testing.Loops.loopback;
 import static io.loopsock.conformance.testing.Loops.runToEnd;
 import static io.loopsock.conformance.testing.Loops.runUntil;
 import static io.loopsock.conformance.testing.Loops.tcpPair;
+import static io.loopsock.conformance.testing.Streams.ascii;
 import static io.loopsock.conformance.testing.Streams.assertCode;
+import static io.loopsock.conformance.testing.Streams.closeAll;
+import static io.loopsock.conformance.testing.Streams.describe;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.loopsock.ErrorCode;
 import io.loopsock.Loop;
 import io.loopsock.LoopException;
+import io.loopsock.Prepare;
 import io.loopsock.ReadResult;
+import io.loopsock.RunMode;
 import io.loopsock.Tcp;
 import io.loopsock.Timer;
 import io.loopsock.conformance.testing.LoopExtension;
@@ -26,7 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Accepting connections: one callback per connection, delayed accept, misuse (rules 18, 72, 73). */
+/** Accepting connections: one callback per connection, delayed accept, misuse, stale readiness (rules 18, 72, 73, 76). */
 @ExtendWith(LoopExtension.class)
 @Timeout(30)
 class TcpAcceptExamples {
@@ -37,6 +42,26 @@ class TcpAcceptExamples {
         } catch (LoopException e) {
             throw new AssertionError("accept failed", e);
         }
+    }
+
+    /** Describes a read outcome as text: data as itself (US-ASCII), the end as "EOF", an error as its code. */
+    private static String text(ReadResult result) {
+        return switch (result) {
+            case ReadResult.Data(ByteBuffer bytes) -> StandardCharsets.US_ASCII.decode(bytes).toString();
+            case ReadResult.EndOfStream end -> "EOF";
+            case ReadResult.Failed(LoopException e) -> e.code().name();
+        };
+    }
+
+    /** A listener on an ephemeral loopback port that accepts every connection into the list. */
+    private static Tcp listener(Loop loop, List<Tcp> accepted) throws LoopException {
+        Tcp listener = loop.tcp();
+        listener.bind(loopback());
+        listener.listen(16, error -> {
+            assertThat(error).as("connection callback").isNull();
+            accepted.add(accept(listener));
+        });
+        return listener;
     }
 
     @Test
@@ -215,5 +240,122 @@ class TcpAcceptExamples {
         assertThat(reads).singleElement().isIn("EOF", "ECONNRESET");
         client.close();
         runToEnd(loop);
+    }
+
+    @Test
+    @DisplayName("rule 76: streams closed by a read callback while ready in the same poll never call back, and streams connected from that callback get no stale readiness or data")
+    void streamsClosedInReadCallbackPassNoStaleReadinessOn(Loop loop) throws Exception {
+        List<Tcp> accepted = new ArrayList<>();
+        Tcp listener = listener(loop, accepted);
+        int n = 4;
+        List<Tcp> clients = new ArrayList<>();
+        List<LoopException> connected = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Tcp client = loop.tcp();
+            client.connect(listener.localAddress(), connected::add);
+            clients.add(client);
+        }
+        runUntil(loop, () -> connected.size() == n && accepted.size() == n);
+        List<Tcp> servers = List.copyOf(accepted);
+        List<String> serverReads = new ArrayList<>();
+        List<String> freshConnects = new ArrayList<>();
+        List<List<String>> freshReads = new ArrayList<>();
+        List<Tcp> fresh = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Tcp server = servers.get(i);
+            int index = i;
+            server.startRead(result -> {
+                serverReads.add(index + " " + text(result));
+                if (!fresh.isEmpty()) {
+                    return;
+                }
+                // The other servers have bytes waiting too: close them, and connect new streams at once.
+                for (Tcp other : servers) {
+                    if (other != server && !other.isClosing()) {
+                        other.close();
+                    }
+                }
+                for (int k = 0; k < n - 1; k++) {
+                    Tcp tcp = loop.tcp();
+                    List<String> reads = new ArrayList<>();
+                    fresh.add(tcp);
+                    freshReads.add(reads);
+                    tcp.connect(listener.localAddress(), error -> {
+                        freshConnects.add(describe(error));
+                        if (error == null) {
+                            tcp.startRead(later -> reads.add(text(later)));
+                        }
+                    });
+                }
+            });
+        }
+        // Each write reaches its server before the loop polls again, so all the servers are ready in one poll.
+        for (Tcp client : clients) {
+            client.write(ascii("stale"), null);
+        }
+        runUntil(loop, () -> freshConnects.size() == n - 1 && accepted.size() == 2 * n - 1);
+        for (int i = 0; i < 5; i++) {
+            loop.run(RunMode.NOWAIT);
+        }
+        assertThat(serverReads).singleElement().asString().endsWith(" stale");
+        assertThat(freshConnects).containsExactly("ok", "ok", "ok");
+        assertThat(freshReads).as("reads of the new streams before their peers wrote").allSatisfy(reads -> assertThat(reads).isEmpty());
+        for (Tcp peer : accepted.subList(n, 2 * n - 1)) {
+            peer.write(ascii("new"), null);
+        }
+        runUntil(loop, () -> freshReads.stream().allMatch(reads -> String.join("", reads).length() >= 3));
+        assertThat(freshReads).allSatisfy(reads -> assertThat(String.join("", reads)).isEqualTo("new"));
+        assertThat(serverReads).hasSize(1);
+        closeAll(clients.toArray(Tcp[]::new));
+        closeAll(accepted.toArray(Tcp[]::new));
+        closeAll(fresh.toArray(Tcp[]::new));
+        listener.close();
+        runToEnd(loop);
+    }
+
+    @Test
+    @DisplayName("rule 76: a stream closed just before the poll with bytes waiting, and a stream connected in the same callback (which may reuse its descriptor number), gets no stale readiness or data")
+    void streamClosedBeforePollPassesNoStaleReadinessOn(Loop loop) throws Exception {
+        List<Tcp> accepted = new ArrayList<>();
+        Tcp listener = listener(loop, accepted);
+        Tcp client = loop.tcp();
+        List<LoopException> connected = new ArrayList<>();
+        client.connect(listener.localAddress(), connected::add);
+        runUntil(loop, () -> connected.size() == 1 && accepted.size() == 1);
+        List<String> staleReads = new ArrayList<>();
+        client.startRead(result -> staleReads.add(text(result)));
+        // Sent at once: the bytes wait in the client's socket, which the next poll reports ready.
+        accepted.getFirst().write(ascii("stale"), null);
+        List<String> freshConnects = new ArrayList<>();
+        List<String> freshReads = new ArrayList<>();
+        Tcp[] fresh = {null};
+        Prepare prepare = loop.prepare();
+        prepare.start(() -> {
+            prepare.stop();
+            // Closing releases the descriptor now, so the new socket may well get the same number.
+            client.close();
+            Tcp tcp = loop.tcp();
+            fresh[0] = tcp;
+            tcp.connect(listener.localAddress(), error -> {
+                freshConnects.add(describe(error));
+                if (error == null) {
+                    tcp.startRead(result -> freshReads.add(text(result)));
+                }
+            });
+        });
+        runUntil(loop, () -> freshConnects.size() == 1 && accepted.size() == 2);
+        for (int i = 0; i < 5; i++) {
+            loop.run(RunMode.NOWAIT);
+        }
+        assertThat(staleReads).as("reads of the closed stream").isEmpty();
+        assertThat(freshConnects).containsExactly("ok");
+        assertThat(freshReads).as("reads of the new stream before its peer wrote").isEmpty();
+        accepted.getLast().write(ascii("new"), null);
+        runUntil(loop, () -> String.join("", freshReads).length() >= 3);
+        assertThat(String.join("", freshReads)).isEqualTo("new");
+        closeAll(prepare, fresh[0], listener);
+        closeAll(accepted.toArray(Tcp[]::new));
+        runToEnd(loop);
+        assertThat(staleReads).isEmpty();
     }
 }

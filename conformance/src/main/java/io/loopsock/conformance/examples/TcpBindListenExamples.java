@@ -20,7 +20,10 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.SocketException;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +33,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Binding and listening: deferred bind errors, argument checks, auto-bind, listener state (rules 22, 24, 64–71, 83, 116). */
+/** Binding and listening: deferred bind errors, argument checks, SO_REUSEADDR, auto-bind, listener state (rules 22, 24, 64–71, 83, 116). */
 @ExtendWith(LoopExtension.class)
 @Timeout(30)
 class TcpBindListenExamples {
@@ -373,5 +376,39 @@ class TcpBindListenExamples {
                 .isInstanceOf(IllegalStateException.class);
         runToEnd(loop);
         assertThat(closed[0]).isTrue();
+    }
+
+    @Test
+    @DisplayName("rule 68: bind does not set SO_REUSEADDR: a bound, then connected handle has it off, as a bound java.net.Socket; a listener has it on, as a java.net.ServerSocket")
+    void bindLeavesReuseAddressAloneAndListenersHaveItOn(Loop loop) throws Exception {
+        boolean jdkBoundSocket;
+        boolean jdkServerSocket;
+        try (Socket socket = new Socket(); ServerSocket serverSocket = new ServerSocket()) {
+            socket.bind(loopback());
+            serverSocket.bind(loopback());
+            jdkBoundSocket = socket.getReuseAddress();
+            jdkServerSocket = serverSocket.getReuseAddress();
+        }
+        List<Tcp> accepted = new ArrayList<>();
+        Tcp listener = listener(loop, accepted);
+        assertThat(listener.option(StandardSocketOptions.SO_REUSEADDR)).as("a listener").isTrue().isEqualTo(jdkServerSocket);
+
+        Tcp client = loop.tcp();
+        client.bind(loopback());
+        try {
+            // Where bind creates the socket (TCP_EARLY_BIND) it answers; on the others there is no socket yet.
+            assertThat(client.option(StandardSocketOptions.SO_REUSEADDR)).as("bound, not connected").isFalse();
+        } catch (LoopException e) {
+            assertThat(e.code()).as("bound, no socket yet").isEqualTo(ErrorCode.EBADF);
+        }
+        List<LoopException> connected = new ArrayList<>();
+        client.connect(listener.localAddress(), connected::add);
+        runUntil(loop, () -> !connected.isEmpty() && accepted.size() == 1);
+        assertThat(connected).containsOnlyNulls();
+        assertThat(client.option(StandardSocketOptions.SO_REUSEADDR)).as("bound, then connected").isFalse().isEqualTo(jdkBoundSocket);
+        client.close();
+        listener.close();
+        closeAll(accepted);
+        runToEnd(loop);
     }
 }

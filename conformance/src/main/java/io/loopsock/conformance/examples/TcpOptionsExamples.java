@@ -20,6 +20,8 @@ import io.loopsock.Timer;
 import io.loopsock.spi.Capability;
 import io.loopsock.conformance.testing.LoopExtension;
 import io.loopsock.conformance.testing.Loops;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.SocketOption;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -27,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -372,6 +375,66 @@ class TcpOptionsExamples {
         assertThat(wrong).isEmpty();
         assertThat(done[0]).isEqualTo(rounds);
         assertThat(pending).isEmpty();
+        pair.close();
+        runToEnd(loop);
+    }
+
+    @Test
+    @DisplayName("rule 211: SO_REUSEADDR is off on a fresh connection, as on a java.net.Socket, and on after it is set, also when set before the socket exists; a listener's is on, as on a java.net.ServerSocket, until set off")
+    void reuseAddressIsOffUntilSet(Loop loop) throws Exception {
+        boolean jdkSocket;
+        boolean jdkServerSocket;
+        try (Socket socket = new Socket(); ServerSocket serverSocket = new ServerSocket()) {
+            jdkSocket = socket.getReuseAddress();
+            jdkServerSocket = serverSocket.getReuseAddress();
+        }
+        var pair = tcpPair(loop);
+        Tcp client = pair.client();
+        assertThat(client.option(StandardSocketOptions.SO_REUSEADDR)).as("a fresh connection").isFalse().isEqualTo(jdkSocket);
+        client.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+        assertThat(client.option(StandardSocketOptions.SO_REUSEADDR)).as("after it is set").isTrue();
+        client.setOption(StandardSocketOptions.SO_REUSEADDR, false);
+        assertThat(client.option(StandardSocketOptions.SO_REUSEADDR)).as("after it is set off").isFalse();
+
+        Tcp listener = pair.listener();
+        assertThat(listener.option(StandardSocketOptions.SO_REUSEADDR)).as("a listener").isTrue().isEqualTo(jdkServerSocket);
+        listener.setOption(StandardSocketOptions.SO_REUSEADDR, false);
+        assertThat(listener.option(StandardSocketOptions.SO_REUSEADDR)).as("a listener after it is set off").isFalse();
+
+        pair.close();
+        runToEnd(loop);
+
+        Tcp other = loop.tcp();
+        other.bind(loopback());
+        List<Tcp> accepted = new ArrayList<>();
+        other.listen(8, error -> accepted.add(other.accept()));
+        Tcp early = loop.tcp();
+        early.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+        assertThat(early.option(StandardSocketOptions.SO_REUSEADDR)).as("set before the socket exists").isTrue();
+        List<LoopException> connected = new ArrayList<>();
+        early.connect(other.localAddress(), connected::add);
+        runUntil(loop, () -> !connected.isEmpty() && accepted.size() == 1);
+        assertThat(connected).containsOnlyNulls();
+        assertThat(early.option(StandardSocketOptions.SO_REUSEADDR)).as("applied to the socket the connect created").isTrue();
+        early.close();
+        other.close();
+        accepted.forEach(Tcp::close);
+        runToEnd(loop);
+    }
+
+    @Test
+    @DisplayName("rule 210, JDK-27: a connection supports every option a java.net.Socket supports here, and a listener every option a java.net.ServerSocket supports")
+    void supportedOptionsCoverTheJdkSockets(Loop loop) throws Exception {
+        Set<SocketOption<?>> socketOptions;
+        Set<SocketOption<?>> serverSocketOptions;
+        try (Socket socket = new Socket(); ServerSocket serverSocket = new ServerSocket()) {
+            socketOptions = socket.supportedOptions();
+            serverSocketOptions = serverSocket.supportedOptions();
+        }
+        var pair = tcpPair(loop);
+        assertThat(pair.client().supportedOptions()).as("a connecting stream").containsAll(socketOptions);
+        assertThat(pair.server().supportedOptions()).as("an accepted stream").containsAll(socketOptions);
+        assertThat(pair.listener().supportedOptions()).as("a listener").containsAll(serverSocketOptions);
         pair.close();
         runToEnd(loop);
     }

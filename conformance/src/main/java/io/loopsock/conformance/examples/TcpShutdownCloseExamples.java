@@ -11,6 +11,7 @@ import static io.loopsock.conformance.testing.Streams.drain;
 import static io.loopsock.conformance.testing.Streams.recordReads;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.loopsock.ErrorCode;
 import io.loopsock.Loop;
@@ -19,13 +20,16 @@ import io.loopsock.Tcp;
 import io.loopsock.conformance.testing.Descriptors;
 import io.loopsock.conformance.testing.JdkPeer;
 import io.loopsock.conformance.testing.LoopExtension;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DisplayName;
@@ -33,7 +37,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Shutdown, close and reset: ordering against writes, half-close, cancellation, descriptors (rules 18, 19, 105–110). */
+/** Shutdown, close and reset: ordering against writes, half-close, cancellation, descriptors, what the peer sees (rules 18, 19, 103, 105–111). */
 @ExtendWith(LoopExtension.class)
 @Timeout(30)
 class TcpShutdownCloseExamples {
@@ -319,5 +323,104 @@ class TcpShutdownCloseExamples {
             second.close();
             runToEnd(loop);
         }
+    }
+
+    /** A JDK peer that reads once and reports what its read saw: "EOF", a byte, or the exception's message. */
+    private static JdkPeer<String> readingPeer() throws IOException {
+        return new JdkPeer<>(socket -> {
+            try {
+                int first = socket.getInputStream().read();
+                return first < 0 ? "EOF" : "byte " + first;
+            } catch (SocketException e) {
+                return "SocketException: " + e.getMessage();
+            }
+        });
+    }
+
+    /** Connects a new handle to the JDK peer and runs the loop until the connect succeeded and the peer accepted. */
+    private static Tcp connectTo(Loop loop, JdkPeer<?> peer) throws Exception {
+        Tcp client = loop.tcp();
+        List<String> connects = new ArrayList<>();
+        client.connect(peer.address(), error -> connects.add(describe(error)));
+        runUntil(loop, () -> !connects.isEmpty());
+        assertThat(connects).containsExactly("ok");
+        peer.awaitAccepted();
+        return client;
+    }
+
+    @Test
+    @DisplayName("rule 110, JDK-19: with JDK sockets as peers, close sends FIN, with the default linger or a positive one (the peer reads the end), and closeReset sends RST (the peer's read throws \"Connection reset\")")
+    void closeSendsFinAndCloseResetSendsReset(Loop loop) throws Exception {
+        try (JdkPeer<String> finPeer = readingPeer(); JdkPeer<String> lingerPeer = readingPeer(); JdkPeer<String> rstPeer = readingPeer()) {
+            Tcp orderly = connectTo(loop, finPeer);
+            Tcp lingering = connectTo(loop, lingerPeer);
+            lingering.setOption(StandardSocketOptions.SO_LINGER, 5);
+            Tcp reset = connectTo(loop, rstPeer);
+            List<String> closed = new ArrayList<>();
+            orderly.close(() -> closed.add("orderly"));
+            lingering.close(() -> closed.add("lingering"));
+            reset.closeReset(() -> closed.add("reset"));
+            runToEnd(loop);
+            assertThat(closed).containsExactlyInAnyOrder("orderly", "lingering", "reset");
+            assertThat(finPeer.result()).as("after close").isEqualTo("EOF");
+            assertThat(lingerPeer.result()).as("after close with SO_LINGER 5").isEqualTo("EOF");
+            assertThat(rstPeer.result()).as("after closeReset").startsWith("SocketException: ").containsIgnoringCase("connection reset");
+        }
+    }
+
+    @Test
+    @DisplayName("rule 111: closeReset still works once a shutdown has completed: its close callback runs, and the peer, which read the end, finds the connection reset")
+    void closeResetAfterCompletedShutdownResets(Loop loop) throws Exception {
+        var pair = tcpPair(loop).closeListener();
+        List<String> events = new ArrayList<>();
+        List<String> atServer = recordReads(pair.server());
+        pair.client().shutdown(error -> events.add("shutdown " + describe(error)));
+        runUntil(loop, () -> events.contains("shutdown ok") && atServer.contains("EOF"));
+        pair.client().closeReset(() -> events.add("closed"));
+        runToEnd(loop);
+        assertThat(events).containsExactly("shutdown ok", "closed");
+        assertThat(atServer).containsExactly("EOF");
+        // After an orderly close the peer's first write still succeeds (the reset only answers it);
+        // after a reset it fails at once: on Linux EPIPE, the peer having seen the end first.
+        assertThatThrownBy(() -> pair.server().tryWrite(ascii("anyone there?"))).as("the peer's first write")
+                .isInstanceOfSatisfying(LoopException.class, e -> assertThat(e.code()).isIn(ErrorCode.EPIPE, ErrorCode.ECONNRESET));
+        pair.close();
+        runToEnd(loop);
+    }
+
+    @Test
+    @DisplayName("rule 103, JDK-17: after the peer's reset a tryWrite fails (ECONNRESET or EPIPE), then a real EPIPE follows, thrown and in a write callback, and its message does not say \"closed\"")
+    void realBrokenPipeDoesNotLookLikeLocalClose(Loop loop) throws Exception {
+        var pair = tcpPair(loop).closeListener();
+        Tcp client = pair.client();
+        pair.server().closeReset(null);
+        runToEnd(loop);
+        // The client does not read, so the reset reaches it first through a write.
+        List<ErrorCode> thrown = new ArrayList<>();
+        LoopException lastThrown = null;
+        for (int i = 0; i < 100 && thrown.size() < 2; i++) {
+            try {
+                client.tryWrite(ascii("x"));
+            } catch (LoopException e) {
+                thrown.add(e.code());
+                lastThrown = e;
+            }
+        }
+        assertThat(thrown).as("codes thrown by tryWrite").hasSize(2);
+        assertThat(thrown.getFirst()).isIn(ErrorCode.ECONNRESET, ErrorCode.EPIPE);
+        assertThat(thrown.getLast()).isEqualTo(ErrorCode.EPIPE);
+        List<LoopException> callbacks = new ArrayList<>();
+        client.write(ascii("x"), callbacks::add);
+        runUntil(loop, () -> !callbacks.isEmpty());
+        assertThat(callbacks).singleElement().isNotNull();
+        LoopException inCallback = callbacks.getFirst();
+        assertThat(inCallback.code()).isEqualTo(ErrorCode.EPIPE);
+        for (Throwable e : List.of(lastThrown, inCallback)) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                assertThat(String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT)).as("message of %s", t).doesNotContain("closed");
+            }
+        }
+        client.close();
+        runToEnd(loop);
     }
 }

@@ -11,12 +11,20 @@ import io.loopsock.Check;
 import io.loopsock.Handle;
 import io.loopsock.Idle;
 import io.loopsock.Loop;
+import io.loopsock.LoopException;
 import io.loopsock.Prepare;
+import io.loopsock.ReadResult;
 import io.loopsock.RunMode;
+import io.loopsock.Tcp;
 import io.loopsock.Timer;
+import io.loopsock.conformance.testing.JdkPeer;
 import io.loopsock.conformance.testing.LoopExtension;
 import io.loopsock.conformance.testing.Loops;
 import io.loopsock.conformance.testing.Streams;
+import java.io.OutputStream;
+import java.net.SocketException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +41,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** Idle, prepare and check watchers, and async handles (rules 47–57). */
+/** Idle, prepare and check watchers, async handles, and a loop that must not spin (rules 47–57, 62). */
 @ExtendWith(LoopExtension.class)
 @Timeout(30)
 class WatcherExamples {
@@ -315,6 +323,95 @@ class WatcherExamples {
         loop.run(RunMode.NOWAIT);
         assertThat(events).containsExactly("check", "timer closed");
         closeAll(loop, check);
+    }
+
+    // ---- rule 52: order --------------------------------------------------------------------------
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Kind.class)
+    @DisplayName("rule 52 (decided): restarting an active watcher replaces its callback (libuv keeps the old one); every watcher and every close callback runs once per turn, in an order loopsock does not promise")
+    void restartReplacesTheCallbackAndEachRunsOnce(Kind kind, Loop loop) {
+        Watcher a = Watcher.create(kind, loop);
+        Watcher b = Watcher.create(kind, loop);
+        Watcher c = Watcher.create(kind, loop);
+        List<String> events = new ArrayList<>();
+        // Started in an order that differs from the order they were made in.
+        b.start(() -> events.add("b"));
+        c.start(() -> events.add("c"));
+        a.start(() -> events.add("a"));
+        nowait(loop, 1);
+        assertThat(events).containsExactlyInAnyOrder("b", "c", "a");
+        events.clear();
+        b.start(() -> events.add("b2"));
+        nowait(loop, 1);
+        assertThat(events).as("after restarting b (libuv would keep its old callback)")
+                .containsExactlyInAnyOrder("b2", "c", "a");
+        events.clear();
+        c.handle().close(() -> events.add("c closed"));
+        a.handle().close(() -> events.add("a closed"));
+        b.handle().close(() -> events.add("b closed"));
+        runToEnd(loop);
+        assertThat(events).as("close callbacks, once each")
+                .containsExactlyInAnyOrder("c closed", "a closed", "b closed");
+    }
+
+    // ---- rule 62: urgent data -------------------------------------------------------------------
+
+    @Test
+    @DisplayName("rule 62: TCP urgent (out-of-band) data from a JDK peer neither makes the loop busy-wait nor loses the ordinary bytes around it")
+    void urgentDataNeitherSpinsNorLosesOrdinaryData(Loop loop) throws Exception {
+        try (JdkPeer<String> peer = new JdkPeer<>(socket -> {
+            OutputStream out = socket.getOutputStream();
+            out.write("before".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            socket.sendUrgentData('!');
+            out.write("after".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            // Stays connected until the loop's side closes.
+            try {
+                return socket.getInputStream().read() < 0 ? "EOF" : "a byte";
+            } catch (SocketException e) {
+                return "SocketException: " + e.getMessage();
+            }
+        })) {
+            Tcp client = loop.tcp();
+            StringBuilder received = new StringBuilder();
+            List<String> ends = new ArrayList<>();
+            client.connect(peer.address(), error -> {
+                if (error != null) {
+                    throw error;
+                }
+                client.startRead(result -> {
+                    switch (result) {
+                        case ReadResult.Data(ByteBuffer bytes) -> received.append(StandardCharsets.US_ASCII.decode(bytes));
+                        case ReadResult.EndOfStream end -> ends.add("EOF");
+                        case ReadResult.Failed(LoopException e) -> ends.add(e.code().name());
+                    }
+                });
+            });
+            runUntil(loop, () -> received.indexOf("after") >= 0 || !ends.isEmpty());
+            assertThat(ends).isEmpty();
+
+            // The urgent byte has arrived before "after". Count the iterations while a 100 ms timer
+            // is all the loop waits for: a loop woken again and again by it would spin through thousands.
+            int[] iterations = {0};
+            Prepare prepare = loop.prepare();
+            prepare.start(() -> iterations[0]++);
+            prepare.unref();
+            Timer timer = loop.timer();
+            boolean[] fired = {false};
+            timer.start(() -> fired[0] = true, 100);
+            runUntil(loop, () -> fired[0]);
+            assertThat(iterations[0]).as("iterations while waiting 100 ms for a timer").isLessThan(20);
+
+            // The urgent byte is out of band, or in line where a backend reads it so; the ordinary
+            // bytes are all there, in order.
+            assertThat(received.toString()).isIn("beforeafter", "before!after");
+            assertThat(ends).isEmpty();
+            Streams.closeAll(prepare, timer, client);
+            runToEnd(loop);
+            assertThat(peer.result()).isEqualTo("EOF");
+        }
     }
 
     // ---- rule 53 and our choices: start and stop ------------------------------------------------
