@@ -23,7 +23,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 /**
  * Runs examples against one backend and checks that they clean up after themselves.
  *
- * <p>A test asks for a {@link Loop} parameter and gets a fresh loop of the backend under test:
+ * <p>A test asks for a {@link Loop} parameter and gets a fresh loop of the backend under test (or
+ * for a {@link LoopProvider} parameter, and gets that backend):
  * the provider the suite registered for this run (the JUnit configuration parameter
  * {@value #PROVIDER_PARAMETER}, set by {@code io.loopsock.conformance.Examples}), or else the one
  * {@link Loop#open()} selects, so that {@code -Dloopsock.backend=NAME} picks it. After each test the
@@ -67,27 +68,39 @@ public final class LoopExtension implements ParameterResolver, AfterEachCallback
 
     @Override
     public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
-        return parameter.getParameter().getType() == Loop.class;
+        Class<?> type = parameter.getParameter().getType();
+        return type == Loop.class || type == LoopProvider.class;
     }
 
     @Override
     public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+        if (parameter.getParameter().getType() == LoopProvider.class) {
+            return providerUnderTest(context);
+        }
         try {
-            Optional<String> key = context.getConfigurationParameter(PROVIDER_PARAMETER);
-            Loop loop;
-            if (key.isPresent()) {
-                LoopProvider provider = REGISTERED.get(key.get());
-                if (provider == null) {
-                    throw new IllegalStateException("no provider is registered as " + key.get());
-                }
-                loop = provider.open();
-            } else {
-                loop = Loop.open();
-            }
+            Loop loop = context.getConfigurationParameter(PROVIDER_PARAMETER).isPresent()
+                    ? providerUnderTest(context).open() : Loop.open();
             loops(context).add(loop);
             return loop;
         } catch (LoopException e) {
             throw new IllegalStateException("cannot open a loop on the backend under test", e);
+        }
+    }
+
+    /** The provider under test: the registered one, or the one discovery selects. */
+    private static LoopProvider providerUnderTest(ExtensionContext context) {
+        Optional<String> key = context.getConfigurationParameter(PROVIDER_PARAMETER);
+        if (key.isPresent()) {
+            LoopProvider provider = REGISTERED.get(key.get());
+            if (provider == null) {
+                throw new IllegalStateException("no provider is registered as " + key.get());
+            }
+            return provider;
+        }
+        try {
+            return LoopProvider.select();
+        } catch (LoopException e) {
+            throw new IllegalStateException("no backend to test", e);
         }
     }
 

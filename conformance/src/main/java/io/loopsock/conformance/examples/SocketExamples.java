@@ -1,0 +1,496 @@
+package io.loopsock.conformance.examples;
+
+import static io.loopsock.conformance.testing.Loops.loopback;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.loopsock.ErrorCode;
+import io.loopsock.conformance.testing.LoopExtension;
+import io.loopsock.socket.LoopGroup;
+import io.loopsock.socket.Socket;
+import io.loopsock.socket.SocketError;
+import io.loopsock.spi.LoopProvider;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The socket layer's Python semantics (rules 157–190, 220–225) on the backend under test, with
+ * the JDK's blocking sockets as the peer where one is needed.
+ */
+@ExtendWith(LoopExtension.class)
+@Timeout(30)
+class SocketExamples {
+    private static final Duration SHORT = Duration.ofMillis(150);
+    private static final long BOUND_SECONDS = 10;
+
+    private LoopGroup group;
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+
+    @BeforeEach
+    void startGroup(LoopProvider backend) throws Exception {
+        group = LoopGroup.open(backend, 1);
+    }
+
+    @AfterEach
+    void stopGroup() throws Exception {
+        for (AutoCloseable closeable : toClose.reversed()) {
+            closeable.close();
+        }
+        group.close();
+    }
+
+    private <T extends AutoCloseable> T closing(T closeable) {
+        toClose.add(closeable);
+        return closeable;
+    }
+
+    private Socket listener() throws IOException {
+        Socket listener = closing(Socket.create(group));
+        listener.bind(loopback());
+        listener.listen();
+        return listener;
+    }
+
+    /** A loopsock client connected to a loopsock server on the group's loop. */
+    private Socket[] connectedPair() throws IOException {
+        Socket listener = listener();
+        Socket client = closing(Socket.create(group));
+        client.connect(listener.localAddress());
+        Socket server = closing(listener.accept());
+        return new Socket[] {client, server};
+    }
+
+    private static ByteBuffer ascii(String text) {
+        return ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private static String text(byte[] bytes) {
+        return new String(bytes, StandardCharsets.US_ASCII);
+    }
+
+    private static ErrorCode codeOf(Throwable e) {
+        return ((SocketError) e).code();
+    }
+
+    @Test
+    @DisplayName("rule 157: three modes: a null timeout blocks, zero is non-blocking, positive bounds; setBlocking maps onto them")
+    void threeModes() throws Exception {
+        Socket socket = closing(Socket.create(group));
+        assertThat(socket.timeout()).isNull();
+        assertThat(socket.isBlocking()).isTrue();
+        socket.setBlocking(false);
+        assertThat(socket.timeout()).isEqualTo(Duration.ZERO);
+        assertThat(socket.isBlocking()).isFalse();
+        socket.setTimeout(SHORT);
+        assertThat(socket.timeout()).isEqualTo(SHORT);
+        assertThat(socket.isBlocking()).isTrue();
+        socket.setBlocking(true);
+        assertThat(socket.timeout()).isNull();
+    }
+
+    @Test
+    @DisplayName("rule 158: new sockets take the default timeout; a negative timeout is rejected")
+    void defaultTimeout() throws Exception {
+        try {
+            Socket.setDefaultTimeout(SHORT);
+            assertThat(closing(Socket.create(group)).timeout()).isEqualTo(SHORT);
+        } finally {
+            Socket.setDefaultTimeout(null);
+        }
+        assertThat(closing(Socket.create(group)).timeout()).isNull();
+        assertThatThrownBy(() -> Socket.setDefaultTimeout(Duration.ofMillis(-1))).isInstanceOf(IllegalArgumentException.class);
+        Socket socket = closing(Socket.create(group));
+        assertThatThrownBy(() -> socket.setTimeout(Duration.ofMillis(-1))).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    @DisplayName("rule 159, 160: each recv gets the whole timeout and fails with a socket timeout, not a SocketError and not ETIMEDOUT")
+    void timeoutPerOperation() throws Exception {
+        Socket[] pair = connectedPair();
+        pair[0].setTimeout(SHORT);
+        for (int i = 0; i < 2; i++) {
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> pair[0].recv(10)).isExactlyInstanceOf(SocketTimeoutException.class).isNotInstanceOf(SocketError.class);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(SHORT);
+        }
+        pair[1].sendAll(ascii("late"));
+        assertThat(text(pair[0].recv(10))).as("the socket is usable after a timeout").isEqualTo("late");
+    }
+
+    @Test
+    @DisplayName("rule 161: in non-blocking mode recv, accept and a connect in progress fail at once with EAGAIN")
+    void nonBlockingWouldBlock() throws Exception {
+        Socket[] pair = connectedPair();
+        pair[0].setBlocking(false);
+        assertThatThrownBy(() -> pair[0].recv(10)).isInstanceOf(SocketError.class).extracting(SocketExamples::codeOf).isEqualTo(ErrorCode.EAGAIN);
+        Socket listener = listener();
+        listener.setBlocking(false);
+        assertThatThrownBy(listener::accept).isInstanceOf(SocketError.class).extracting(SocketExamples::codeOf).isEqualTo(ErrorCode.EAGAIN);
+        pair[1].sendAll(ascii("now"));
+        pair[0].setTimeout(Duration.ofSeconds(BOUND_SECONDS));
+        assertThat(text(pair[0].recv(10))).isEqualTo("now");
+    }
+
+    @Test
+    @DisplayName("rule 162: accept with a timeout and nothing pending times out after about the timeout, and the listener stays usable")
+    void acceptTimesOut() throws Exception {
+        Socket listener = listener();
+        listener.setTimeout(SHORT);
+        long start = System.nanoTime();
+        assertThatThrownBy(listener::accept).isInstanceOf(SocketTimeoutException.class);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(SHORT);
+        try (java.net.Socket client = new java.net.Socket(listener.localAddress().getAddress(), listener.localAddress().getPort())) {
+            listener.setTimeout(Duration.ofSeconds(BOUND_SECONDS));
+            Socket accepted = closing(listener.accept());
+            assertThat(accepted.remoteAddress().getPort()).isEqualTo(client.getLocalPort());
+        }
+    }
+
+    @Test
+    @DisplayName("rule 163, 164: createConnection applies its timeout and source address; recv without data then times out")
+    void createConnectionAppliesTimeoutAndSource() throws Exception {
+        Socket listener = listener();
+        int sourcePort;
+        try (ServerSocket probe = new ServerSocket(0, 1, loopback().getAddress())) {
+            sourcePort = probe.getLocalPort();
+        }
+        InetSocketAddress source = new InetSocketAddress(loopback().getAddress(), sourcePort);
+        Socket client = closing(Socket.createConnection(group, listener.localAddress(), SHORT, source));
+        assertThat(client.timeout()).isEqualTo(SHORT);
+        assertThat(client.localAddress()).isEqualTo(source);
+        assertThatThrownBy(() -> client.recv(1)).isInstanceOf(SocketTimeoutException.class);
+        Socket blocking = closing(Socket.createConnection(group, listener.localAddress(), null, null));
+        assertThat(blocking.timeout()).isNull();
+    }
+
+    @Test
+    @DisplayName("rule 165: accepted sockets take the default timeout if one is set, else block, whatever the listener's timeout")
+    void acceptedSocketsTakeTheDefault() throws Exception {
+        Socket listener = listener();
+        listener.setTimeout(Duration.ofSeconds(BOUND_SECONDS));
+        try (java.net.Socket first = new java.net.Socket(listener.localAddress().getAddress(), listener.localAddress().getPort())) {
+            assertThat(closing(listener.accept()).timeout()).as("no default: blocking (client port %d)", first.getLocalPort()).isNull();
+        }
+        try {
+            Socket.setDefaultTimeout(SHORT);
+            try (java.net.Socket second = new java.net.Socket(listener.localAddress().getAddress(), listener.localAddress().getPort())) {
+                assertThat(closing(listener.accept()).timeout()).as("client port %d", second.getLocalPort()).isEqualTo(SHORT);
+            }
+        } finally {
+            Socket.setDefaultTimeout(null);
+        }
+    }
+
+    @Test
+    @DisplayName("rule 166: a timeout far beyond INT_MAX milliseconds is clamped, not an error; recv and sendAll still work")
+    void hugeTimeoutsAreClamped() throws Exception {
+        Socket[] pair = connectedPair();
+        pair[0].setTimeout(Duration.ofDays(1_000_000));
+        pair[1].setTimeout(Duration.ofSeconds(Long.MAX_VALUE / 2));
+        pair[1].sendAll(ascii("ok"));
+        assertThat(text(pair[0].recv(2))).isEqualTo("ok");
+        pair[0].sendAll(ascii("back"));
+        assertThat(text(pair[1].recv(4))).isEqualTo("back");
+    }
+
+    @Test
+    @DisplayName("rule 169, 170, 222: a refused connect is ECONNREFUSED; connectEx returns it instead of throwing, and nothing on success")
+    void refusedConnect() throws Exception {
+        InetSocketAddress closed;
+        try (ServerSocket gone = new ServerSocket(0, 1, loopback().getAddress())) {
+            closed = (InetSocketAddress) gone.getLocalSocketAddress();
+        }
+        Socket socket = closing(Socket.create(group));
+        InetSocketAddress target = closed;
+        assertThatThrownBy(() -> socket.connect(target)).isInstanceOf(SocketError.class).extracting(SocketExamples::codeOf)
+                .isEqualTo(ErrorCode.ECONNREFUSED);
+        assertThat(closing(Socket.create(group)).connectEx(closed)).contains(ErrorCode.ECONNREFUSED);
+        assertThat(closing(Socket.create(group)).connectEx(listener().localAddress())).isEmpty();
+    }
+
+    @Test
+    @DisplayName("rule 173: recv(n) returns between 1 and n bytes when data is there, and keeps the rest for the next call")
+    void recvReturnsAtMostN() throws Exception {
+        Socket[] pair = connectedPair();
+        pair[1].sendAll(ascii("0123456789"));
+        StringBuilder got = new StringBuilder();
+        while (got.length() < 10) {
+            byte[] chunk = pair[0].recv(4);
+            assertThat(chunk.length).isBetween(1, 4);
+            got.append(text(chunk));
+        }
+        assertThat(got).hasToString("0123456789");
+    }
+
+    @Test
+    @DisplayName("rule 174, 221: after the peer closed, recv returns empty bytes every time and never raises")
+    void endOfStreamIsEmptyEveryTime() throws Exception {
+        Socket[] pair = connectedPair();
+        pair[1].sendAll(ascii("last"));
+        pair[1].close();
+        assertThat(text(pair[0].recv(10))).isEqualTo("last");
+        for (int i = 0; i < 3; i++) {
+            assertThat(pair[0].recv(10)).isEmpty();
+        }
+    }
+
+    @Test
+    @DisplayName("rule 175, 176: a negative recv size is IllegalArgumentException; recvInto takes the buffer's length for 0 and rejects more")
+    void recvSizes() throws Exception {
+        Socket[] pair = connectedPair();
+        assertThatThrownBy(() -> pair[0].recv(-1)).isInstanceOf(IllegalArgumentException.class);
+        ByteBuffer buffer = ByteBuffer.allocate(4);
+        assertThatThrownBy(() -> pair[0].recvInto(buffer, 5)).isInstanceOf(IllegalArgumentException.class);
+        pair[1].sendAll(ascii("abcdef"));
+        int n = pair[0].recvInto(buffer, 0);
+        assertThat(n).isBetween(1, 4);
+        assertThat(buffer.position()).isEqualTo(n);
+        assertThat(pair[0].recv(0)).isEmpty();
+    }
+
+    @Test
+    @DisplayName("rule 177, 179: send returns a count between 1 and the length for data, 0 for none; sendAll of nothing succeeds in every mode")
+    void sendCounts() throws Exception {
+        Socket[] pair = connectedPair();
+        ByteBuffer data = ascii("payload");
+        int sent = pair[0].send(data);
+        assertThat(sent).isBetween(1, 7);
+        assertThat(data.position()).isEqualTo(sent);
+        assertThat(pair[0].send(ByteBuffer.allocate(0))).isZero();
+        pair[0].sendAll(ByteBuffer.allocate(0));
+        pair[0].setTimeout(SHORT);
+        pair[0].sendAll(ByteBuffer.allocate(0));
+        pair[0].setBlocking(false);
+        pair[0].sendAll(ByteBuffer.allocate(0));
+    }
+
+    @Test
+    @DisplayName("rule 178, 181: sendAll returns once every byte is sent, 4 MiB arrive byte-exact; a non-blocking sendAll of a little data succeeds")
+    void sendAllSendsEverything() throws Exception {
+        Socket listener = listener();
+        byte[] data = new byte[4 * 1024 * 1024];
+        new Random(178).nextBytes(data);
+        try (java.net.Socket peer = new java.net.Socket(listener.localAddress().getAddress(), listener.localAddress().getPort())) {
+            Socket server = closing(listener.accept());
+            CompletableFuture<byte[]> received = CompletableFuture.supplyAsync(() -> {
+                try {
+                    InputStream in = peer.getInputStream();
+                    return in.readNBytes(data.length + 5);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            ByteBuffer buffer = ByteBuffer.wrap(data);
+            server.sendAll(buffer);
+            assertThat(buffer.hasRemaining()).isFalse();
+            server.setBlocking(false);
+            server.sendAll(ascii("small"));
+            byte[] got = received.get(BOUND_SECONDS, TimeUnit.SECONDS);
+            assertThat(got).hasSize(data.length + 5);
+            assertThat(java.util.Arrays.equals(got, 0, data.length, data, 0, data.length)).isTrue();
+            assertThat(new String(got, data.length, 5, StandardCharsets.US_ASCII)).isEqualTo("small");
+        }
+    }
+
+    @Test
+    @DisplayName("rule 180: sendAll to a peer that does not read times out after about the timeout, one deadline for the call, not per chunk")
+    void sendAllHasOneDeadline() throws Exception {
+        Socket[] pair = connectedPair();
+        pair[0].setTimeout(SHORT);
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> pair[0].sendAll(ByteBuffer.allocate(64 * 1024 * 1024))).isInstanceOf(SocketTimeoutException.class);
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        assertThat(took).isGreaterThanOrEqualTo(SHORT).isLessThan(Duration.ofSeconds(BOUND_SECONDS));
+    }
+
+    @Test
+    @DisplayName("rule 182: a reader and a writer on one socket progress together; closing while a thread reads never hangs")
+    void readerAndWriterTogether() throws Exception {
+        Socket[] pair = connectedPair();
+        byte[] data = new byte[1024 * 1024];
+        CompletableFuture<Integer> reader = CompletableFuture.supplyAsync(() -> {
+            int total = 0;
+            try {
+                while (total < data.length) {
+                    byte[] chunk = pair[0].recv(65536);
+                    if (chunk.length == 0) {
+                        break;
+                    }
+                    total += chunk.length;
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return total;
+        });
+        CompletableFuture<Void> echo = CompletableFuture.runAsync(() -> {
+            try {
+                int total = 0;
+                while (total < data.length) {
+                    byte[] chunk = pair[1].recv(65536);
+                    total += chunk.length;
+                    pair[1].sendAll(ByteBuffer.wrap(chunk));
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        pair[0].sendAll(ByteBuffer.wrap(data));
+        assertThat(reader.get(BOUND_SECONDS, TimeUnit.SECONDS)).isEqualTo(data.length);
+        echo.get(BOUND_SECONDS, TimeUnit.SECONDS);
+        CompletableFuture<Throwable> blocked = CompletableFuture.supplyAsync(() -> {
+            try {
+                pair[0].recv(1);
+                return null;
+            } catch (IOException e) {
+                return e;
+            }
+        });
+        pair[0].close();
+        assertThat(blocked.get(BOUND_SECONDS, TimeUnit.SECONDS)).isInstanceOf(SocketError.class);
+    }
+
+    @Test
+    @DisplayName("rule 184, 185, 187: close is idempotent, try-with-resources closes, and afterwards every operation is EBADF")
+    void closedSocket() throws Exception {
+        Socket[] pair = connectedPair();
+        Socket socket;
+        try (Socket s = pair[0]) {
+            socket = s;
+        }
+        assertThat(socket.isClosed()).isTrue();
+        socket.close();
+        List<ThrowingCall> calls = List.of(() -> socket.recv(1), () -> socket.sendAll(ascii("x")), () -> socket.send(ascii("x")),
+                socket::localAddress, socket::remoteAddress, () -> socket.shutdown(Socket.How.WRITE), socket::listen, socket::accept,
+                () -> socket.bind(loopback()), () -> socket.option(java.net.StandardSocketOptions.TCP_NODELAY));
+        for (ThrowingCall call : calls) {
+            assertThatThrownBy(call::call).isInstanceOf(SocketError.class).extracting(SocketExamples::codeOf).isEqualTo(ErrorCode.EBADF);
+        }
+    }
+
+    @Test
+    @DisplayName("rule 190: socketPair returns two Unix-domain ends connected both ways")
+    void socketPairIsConnectedBothWays() throws Exception {
+        Socket[] pair = Socket.socketPair(group);
+        closing(pair[0]);
+        closing(pair[1]);
+        pair[0].sendAll(ascii("ping"));
+        assertThat(text(pair[1].recv(4))).isEqualTo("ping");
+        pair[1].sendAll(ascii("pong"));
+        assertThat(text(pair[0].recv(4))).isEqualTo("pong");
+    }
+
+    @Test
+    @DisplayName("rule 223, 221: closing a socket promptly wakes a virtual thread blocked in recv with EBADF, not an end of stream")
+    void closeWakesBlockedReader() throws Exception {
+        Socket[] pair = connectedPair();
+        CompletableFuture<Object> outcome = new CompletableFuture<>();
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try {
+                outcome.complete(pair[0].recv(10));
+            } catch (IOException e) {
+                outcome.complete(e);
+            }
+        });
+        awaitBlocked(reader);
+        pair[0].close();
+        Object result = outcome.get(BOUND_SECONDS, TimeUnit.SECONDS);
+        assertThat(result).isInstanceOf(SocketError.class);
+        assertThat(codeOf((Throwable) result)).isEqualTo(ErrorCode.EBADF);
+    }
+
+    @Test
+    @DisplayName("rule 224: shutdown(READ) wakes a blocked reader with the end of stream; shutdown(WRITE) gives the peer the end after the data")
+    void shutdownWakesTheMatchingDirection() throws Exception {
+        Socket[] pair = connectedPair();
+        CompletableFuture<byte[]> outcome = new CompletableFuture<>();
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try {
+                outcome.complete(pair[0].recv(10));
+            } catch (IOException e) {
+                outcome.completeExceptionally(e);
+            }
+        });
+        awaitBlocked(reader);
+        pair[0].shutdown(Socket.How.READ);
+        assertThat(outcome.get(BOUND_SECONDS, TimeUnit.SECONDS)).isEmpty();
+        pair[1].sendAll(ascii("data"));
+        pair[1].shutdown(Socket.How.WRITE);
+        assertThatThrownBy(() -> pair[1].sendAll(ascii("more"))).isInstanceOf(SocketError.class).extracting(SocketExamples::codeOf)
+                .isEqualTo(ErrorCode.EPIPE);
+        pair[0].setTimeout(Duration.ofSeconds(BOUND_SECONDS));
+        assertThat(pair[0].recv(10)).as("reads after shutdown(READ) stay at the end").isEmpty();
+    }
+
+    @Test
+    @DisplayName("rule 225 (decided): concurrent recv callers are served in turn; together they get every byte once")
+    void concurrentReaders() throws Exception {
+        Socket[] pair = connectedPair();
+        ConcurrentLinkedQueue<String> got = new ConcurrentLinkedQueue<>();
+        List<Thread> readers = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            readers.add(Thread.ofVirtual().start(() -> {
+                try {
+                    got.add(text(pair[0].recv(1)));
+                } catch (IOException e) {
+                    got.add("error " + e);
+                }
+            }));
+        }
+        for (Thread reader : readers) {
+            awaitBlocked(reader);
+        }
+        pair[1].sendAll(ascii("abcd"));
+        for (Thread reader : readers) {
+            assertThat(reader.join(Duration.ofSeconds(BOUND_SECONDS))).isTrue();
+        }
+        assertThat(String.join("", got.stream().sorted().toList())).isEqualTo("abcd");
+    }
+
+    @Test
+    @DisplayName("rule 160, 220 (decided): errors are SocketErrors carrying the code; a socket timeout is a SocketTimeoutException with none")
+    void errorClasses() throws Exception {
+        SocketError refused = new SocketError(ErrorCode.ECONNREFUSED, "connect");
+        assertThat(refused).isInstanceOf(java.net.SocketException.class);
+        assertThat(refused.code()).isEqualTo(ErrorCode.ECONNREFUSED);
+        assertThat(refused.getMessage()).startsWith("ECONNREFUSED");
+        Socket[] pair = connectedPair();
+        pair[0].setTimeout(Duration.ofMillis(1));
+        assertThatThrownBy(() -> pair[0].recv(1)).isInstanceOf(SocketTimeoutException.class);
+    }
+
+    /** A socket call that may throw. */
+    @FunctionalInterface
+    private interface ThrowingCall {
+        void call() throws Exception;
+    }
+
+    /** Waits until a thread parks (blocked in a socket call), within the bound. */
+    private static void awaitBlocked(Thread thread) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_SECONDS);
+        while (thread.getState() != Thread.State.WAITING && thread.getState() != Thread.State.TIMED_WAITING) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(thread + " did not block within " + BOUND_SECONDS + " s");
+            }
+            Thread.onSpinWait();
+        }
+    }
+}

@@ -1,0 +1,205 @@
+package io.loopsock.socket;
+
+import io.loopsock.Async;
+import io.loopsock.Loop;
+import io.loopsock.LoopException;
+import io.loopsock.RunMode;
+import io.loopsock.spi.LoopProvider;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Loops on dedicated platform threads, one per core by default, that the blocking sockets of this
+ * layer share: each socket lives on one loop (chosen round-robin), callers park until its loop has
+ * done their work.
+ *
+ * <p>Any thread. A group's threads are daemons; {@link #shared(String)} groups live as long as the
+ * JVM, groups from {@link #open(LoopProvider, int)} until {@link #close()}.
+ */
+public final class LoopGroup implements AutoCloseable {
+    private static final Map<String, LoopGroup> SHARED = new ConcurrentHashMap<>();
+    private static final Duration START_BOUND = Duration.ofSeconds(10);
+
+    private final LoopProvider provider;
+    private final List<Lane> lanes;
+    private final AtomicInteger next = new AtomicInteger();
+
+    private LoopGroup(LoopProvider provider, int threads) throws LoopException {
+        this.provider = provider;
+        List<Lane> started = new ArrayList<>();
+        try {
+            for (int i = 0; i < threads; i++) {
+                started.add(new Lane(this, i));
+            }
+        } catch (LoopException | RuntimeException e) {
+            started.forEach(Lane::stop);
+            throw e;
+        }
+        this.lanes = List.copyOf(started);
+    }
+
+    /**
+     * Starts a group of loops of a backend.
+     *
+     * @param provider the backend
+     * @param threads how many loops, each on its own thread
+     * @return the running group
+     * @throws LoopException if a loop cannot be opened (the backend is unavailable, say)
+     */
+    public static LoopGroup open(LoopProvider provider, int threads) throws LoopException {
+        Objects.requireNonNull(provider, "provider");
+        if (threads < 1) {
+            throw new IllegalArgumentException("a group needs at least one thread: " + threads);
+        }
+        return new LoopGroup(provider, threads);
+    }
+
+    /**
+     * Returns the JVM-wide group of a backend, one loop per available processor, started on first
+     * use.
+     *
+     * @param backend a backend name, or {@code "default"} for the one discovery selects
+     * @return the group
+     * @throws LoopException {@link io.loopsock.ErrorCode#ENOENT} for an unknown backend,
+     *     {@link io.loopsock.ErrorCode#ENOTSUP} for an unavailable one
+     */
+    public static LoopGroup shared(String backend) throws LoopException {
+        LoopProvider provider = LoopProvider.named(Objects.requireNonNull(backend, "backend"));
+        LoopGroup group = SHARED.get(provider.name());
+        if (group != null) {
+            return group;
+        }
+        synchronized (SHARED) {
+            group = SHARED.get(provider.name());
+            if (group == null) {
+                group = open(provider, Runtime.getRuntime().availableProcessors());
+                SHARED.put(provider.name(), group);
+            }
+            return group;
+        }
+    }
+
+    /**
+     * Returns the backend of this group's loops.
+     *
+     * @return the provider
+     */
+    public LoopProvider provider() {
+        return provider;
+    }
+
+    /** The loop the next socket goes to. */
+    Lane nextLane() {
+        return lanes.get(Math.floorMod(next.getAndIncrement(), lanes.size()));
+    }
+
+    /**
+     * Stops the loops: closes every handle still open on them (sockets not closed by their users
+     * are closed here), lets the loops finish, and waits for their threads.
+     */
+    @Override
+    public void close() {
+        lanes.forEach(Lane::stop);
+    }
+
+    /** One loop and the platform thread that runs it. */
+    static final class Lane {
+        private final Thread thread;
+        private final CompletableFuture<Loop> opened = new CompletableFuture<>();
+        private volatile Loop loop;
+
+        Lane(LoopGroup group, int index) throws LoopException {
+            thread = Thread.ofPlatform().name("loopsock-" + group.provider.name() + "-" + index).daemon(true).unstarted(() -> run(group.provider));
+            thread.start();
+            try {
+                loop = opened.get(START_BOUND.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof LoopException error) {
+                    throw error;
+                }
+                throw new IllegalStateException("the loop thread failed to start", e.getCause());
+            } catch (TimeoutException e) {
+                throw new IllegalStateException("the loop thread did not start within " + START_BOUND, e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while starting a loop thread", e);
+            }
+        }
+
+        private void run(LoopProvider provider) {
+            Loop own;
+            try {
+                own = provider.open();
+                // Keeps run(DEFAULT) going while no socket has work; closed by stop().
+                own.async(() -> { });
+            } catch (LoopException | RuntimeException e) {
+                opened.completeExceptionally(e);
+                return;
+            }
+            opened.complete(own);
+            while (true) {
+                try {
+                    if (!own.run(RunMode.DEFAULT)) {
+                        break;
+                    }
+                } catch (RuntimeException e) {
+                    // A socket's callback failed: a bug of this layer. It is reported, and the loop,
+                    // with every other socket on it, goes on.
+                    Thread current = Thread.currentThread();
+                    current.getUncaughtExceptionHandler().uncaughtException(current, e);
+                }
+            }
+            try {
+                own.close();
+            } catch (LoopException e) {
+                // Nothing is left to run; a loop that will not close leaks only its poller.
+            }
+        }
+
+        /** Returns this lane's loop; its handles may be used on {@link #isLoopThread() its thread} only. */
+        Loop loop() {
+            return loop;
+        }
+
+        boolean isLoopThread() {
+            return Thread.currentThread() == thread;
+        }
+
+        /** Runs a task on the loop's thread. */
+        void execute(Runnable task) {
+            loop.execute(task);
+        }
+
+        void stop() {
+            Loop own = loop;
+            if (own == null) {
+                return;
+            }
+            try {
+                own.execute(() -> own.walk(handle -> {
+                    if (!handle.isClosing()) {
+                        handle.close();
+                    }
+                }));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                return;
+            }
+            if (!isLoopThread()) {
+                try {
+                    thread.join(START_BOUND.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+}

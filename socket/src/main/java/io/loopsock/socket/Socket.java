@@ -1,0 +1,1034 @@
+package io.loopsock.socket;
+
+import io.loopsock.Completion;
+import io.loopsock.ErrorCode;
+import io.loopsock.LoopException;
+import io.loopsock.Pipe;
+import io.loopsock.ReadResult;
+import io.loopsock.Stream;
+import io.loopsock.Tcp;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketOption;
+import java.net.SocketTimeoutException;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import jdk.net.ExtendedSocketOptions;
+
+/**
+ * A blocking stream socket with Python's semantics, in Java casing, over any loopsock backend.
+ *
+ * <p>Any thread. Every call hands its work to the loop the socket lives on (see {@link LoopGroup})
+ * and parks the caller, a platform or a virtual thread, until the loop has an answer; no monitor is
+ * held while parked. A blocking call from the loop's own thread is an {@link IllegalStateException},
+ * not a deadlock.
+ *
+ * <h2>Modes (Python's three)</h2>
+ * {@link #setTimeout(Duration) setTimeout(null)} blocks without limit, {@code setTimeout(ZERO)} is
+ * non-blocking (an operation that cannot complete at once throws a {@link SocketError} with
+ * {@link ErrorCode#EAGAIN}, Python's {@code BlockingIOError}), a positive timeout bounds each
+ * operation (a {@link SocketTimeoutException}, Python's {@code TimeoutError}, distinct from the
+ * kernel's {@link ErrorCode#ETIMEDOUT}). {@link #sendAll} has one deadline for the whole call. New
+ * sockets take {@link #defaultTimeout()}.
+ *
+ * <h2>Reading</h2>
+ * The loop reads only while a caller waits, or until a buffer of {@value #READ_AHEAD} bytes is
+ * full; {@link #recv(int)} returns between 1 and n bytes and keeps the rest for the next call. A
+ * {@code recv} that times out loses nothing: bytes that reached it as the deadline passed stay
+ * buffered for the next call. End of stream is an empty result, every time.
+ *
+ * <h2>Closing</h2>
+ * {@link #close()} is idempotent; a thread blocked in {@code recv}, {@code accept} or
+ * {@code sendAll} on the socket wakes promptly with {@link ErrorCode#EBADF}, and every later
+ * operation fails with it.
+ */
+public final class Socket implements Closeable {
+    /** The most bytes read ahead of the callers. */
+    static final int READ_AHEAD = 256 * 1024;
+
+    /** Python's default listen backlog: min(SOMAXCONN, 128). */
+    private static final int DEFAULT_BACKLOG = 128;
+
+    /** Longer timeouts are clamped to this (rule 166): a deadline must not overflow. */
+    private static final Duration LONGEST = Duration.ofDays(365L * 100);
+
+    private static volatile Duration defaultTimeout;
+
+    private static final byte[] EMPTY = new byte[0];
+
+    /** How {@link #shutdown(How)} half-closes. */
+    public enum How {
+        /** Reads return end of stream from now on; blocked readers wake with it. */
+        READ,
+        /** Sends a FIN after the queued data; later sends fail with {@link ErrorCode#EPIPE}. */
+        WRITE,
+        /** Both. */
+        BOTH
+    }
+
+    private final LoopGroup.Lane lane;
+    private volatile Duration timeout;
+    private volatile boolean closed;
+
+    // ---- loop-thread state ----
+    private Stream stream;
+    private boolean connected;
+    private boolean listening;
+    private final ArrayDeque<byte[]> inbound = new ArrayDeque<>();
+    private int inboundOffset;
+    private long inboundBytes;
+    private boolean reading;
+    private boolean endOfStream;
+    private boolean inputShut;
+    private boolean outputShut;
+    private LoopException readError;
+    private final ArrayDeque<Waiter<byte[]>> readers = new ArrayDeque<>();
+    private final ArrayDeque<Waiter<Socket>> acceptors = new ArrayDeque<>();
+    private int connectionsWaiting;
+    private final ArrayDeque<CompletableFuture<?>> writers = new ArrayDeque<>();
+
+    private Socket(LoopGroup.Lane lane, Stream stream, boolean connected) {
+        this.lane = lane;
+        this.stream = stream;
+        this.connected = connected;
+        this.timeout = defaultTimeout;
+    }
+
+    // ---- creating ---------------------------------------------------------------------------
+
+    /**
+     * Creates an unconnected TCP socket on the JVM-wide group of the default backend.
+     *
+     * @return the socket
+     * @throws IOException if no backend can run
+     */
+    public static Socket create() throws IOException {
+        return create(LoopGroup.shared("default"));
+    }
+
+    /**
+     * Creates an unconnected TCP socket on a group's loops.
+     *
+     * @param group where its loop comes from
+     * @return the socket
+     * @throws IOException if the loop is closed
+     */
+    public static Socket create(LoopGroup group) throws IOException {
+        LoopGroup.Lane lane = group.nextLane();
+        return onLoop(lane, () -> new Socket(lane, lane.loop().tcp(), false));
+    }
+
+    /**
+     * Python's {@code create_connection}: a TCP socket connected to the address, with the timeout
+     * set before the connect, bound first to the source address if one is given; closed again if
+     * anything fails.
+     *
+     * @param group where its loop comes from
+     * @param address where to connect
+     * @param timeout the socket's timeout, also for the connect; null blocks
+     * @param sourceAddress the local address to bind, or null
+     * @return the connected socket
+     * @throws IOException if binding or connecting fails, or the connect times out
+     */
+    public static Socket createConnection(LoopGroup group, InetSocketAddress address, Duration timeout, InetSocketAddress sourceAddress)
+            throws IOException {
+        Socket socket = create(group);
+        try {
+            socket.setTimeout(timeout);
+            if (sourceAddress != null) {
+                socket.bind(sourceAddress);
+            }
+            socket.connect(address);
+            return socket;
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Python's {@code socketpair()}: two Unix-domain stream sockets connected to each other, on one
+     * loop of the group.
+     *
+     * @param group where their loop comes from
+     * @return the two ends
+     * @throws IOException if the pair cannot be made
+     */
+    public static Socket[] socketPair(LoopGroup group) throws IOException {
+        LoopGroup.Lane lane = group.nextLane();
+        Path dir = Files.createTempDirectory("loopsock-pair");
+        String name = dir.resolve("s").toString();
+        try {
+            CompletableFuture<Socket[]> pair = new CompletableFuture<>();
+            lane.execute(() -> {
+                try {
+                    Pipe listener = lane.loop().pipe();
+                    listener.bind(name);
+                    Pipe client = lane.loop().pipe();
+                    Socket[] ends = new Socket[2];
+                    listener.listen(1, error -> {
+                        Pipe accepted = error == null ? listener.accept() : null;
+                        listener.close();
+                        if (error != null) {
+                            client.close();
+                            pair.completeExceptionally(new SocketError(error));
+                            return;
+                        }
+                        ends[1] = new Socket(lane, accepted, true);
+                        if (ends[0] != null) {
+                            pair.complete(ends);
+                        }
+                    });
+                    client.connect(name, error -> {
+                        if (error != null) {
+                            if (!listener.isClosing()) {
+                                listener.close();
+                            }
+                            client.close();
+                            pair.completeExceptionally(new SocketError(error));
+                            return;
+                        }
+                        ends[0] = new Socket(lane, client, true);
+                        if (ends[1] != null) {
+                            pair.complete(ends);
+                        }
+                    });
+                } catch (LoopException e) {
+                    pair.completeExceptionally(new SocketError(e));
+                }
+            });
+            return await(lane, pair, null, "socketPair");
+        } finally {
+            Files.deleteIfExists(Path.of(name));
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    // ---- modes ------------------------------------------------------------------------------
+
+    /**
+     * Returns the timeout new sockets start with, Python's {@code getdefaulttimeout()}.
+     *
+     * @return null (blocking, the initial value), zero (non-blocking) or positive
+     */
+    public static Duration defaultTimeout() {
+        return defaultTimeout;
+    }
+
+    /**
+     * Sets the timeout new sockets start with, Python's {@code setdefaulttimeout()}.
+     *
+     * @param timeout null, zero or positive
+     * @throws IllegalArgumentException for a negative timeout
+     */
+    public static void setDefaultTimeout(Duration timeout) {
+        defaultTimeout = checkTimeout(timeout);
+    }
+
+    private static Duration checkTimeout(Duration timeout) {
+        if (timeout != null && timeout.isNegative()) {
+            throw new IllegalArgumentException("Timeout value out of range: " + timeout);
+        }
+        return timeout;
+    }
+
+    /**
+     * Sets the mode: null blocks, zero is non-blocking, positive bounds each operation.
+     *
+     * @param timeout the timeout
+     * @throws IllegalArgumentException for a negative timeout
+     */
+    public void setTimeout(Duration timeout) {
+        this.timeout = checkTimeout(timeout);
+    }
+
+    /**
+     * Returns the timeout.
+     *
+     * @return null when blocking, zero when non-blocking, else the bound of each operation
+     */
+    public Duration timeout() {
+        return timeout;
+    }
+
+    /**
+     * Python's {@code setblocking}: true is {@code setTimeout(null)}, false {@code setTimeout(ZERO)}.
+     *
+     * @param blocking the mode
+     */
+    public void setBlocking(boolean blocking) {
+        this.timeout = blocking ? null : Duration.ZERO;
+    }
+
+    /**
+     * Tells whether the socket blocks: its timeout is not zero.
+     *
+     * @return false only in non-blocking mode
+     */
+    public boolean isBlocking() {
+        Duration current = timeout;
+        return current == null || !current.isZero();
+    }
+
+    // ---- connecting and listening ---------------------------------------------------------------
+
+    /**
+     * Binds the socket to a local address.
+     *
+     * @param address the address; port 0 picks one
+     * @throws IOException {@link ErrorCode#EINVAL} if already bound, and the kernel's errors
+     */
+    public void bind(InetSocketAddress address) throws IOException {
+        Objects.requireNonNull(address, "address");
+        call("bind", () -> {
+            tcp().bind(address);
+            return null;
+        });
+    }
+
+    /**
+     * Connects, within the timeout.
+     *
+     * @param address the peer
+     * @throws SocketTimeoutException if the timeout passes first; the socket can connect again
+     * @throws IOException {@link ErrorCode#ECONNREFUSED} and the other connect errors,
+     *     {@link ErrorCode#EISCONN} if connected, {@link ErrorCode#EAGAIN} in non-blocking mode
+     */
+    public void connect(InetSocketAddress address) throws IOException {
+        Objects.requireNonNull(address, "address");
+        Duration limit = timeout;
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        lane.execute(() -> {
+            try {
+                checkOpenOnLoop();
+                if (connected) {
+                    throw new LoopException(ErrorCode.EISCONN, "already connected");
+                }
+                tcp().connect(address, error -> {
+                    if (error != null) {
+                        done.completeExceptionally(new SocketError(error));
+                    } else {
+                        connected = true;
+                        done.complete(null);
+                    }
+                });
+            } catch (LoopException e) {
+                done.completeExceptionally(new SocketError(e));
+            } catch (IOException | RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        if (limit != null && limit.isZero()) {
+            // Non-blocking: the connect goes on in the background, as EINPROGRESS does.
+            try {
+                await(lane, done, Duration.ZERO, "connect");
+            } catch (SocketTimeoutException e) {
+                throw new SocketError(ErrorCode.EAGAIN, "connect in progress");
+            }
+            return;
+        }
+        try {
+            await(lane, done, limit, "connect");
+        } catch (SocketTimeoutException e) {
+            // The handle is still connecting: it is replaced, so that the socket can try again.
+            onLoop(lane, () -> {
+                if (!connected && stream != null && !stream.isClosing()) {
+                    stream.close();
+                    stream = lane.loop().tcp();
+                }
+                return null;
+            });
+            throw e;
+        }
+    }
+
+    /**
+     * Python's {@code connect_ex}: connects, reporting a failure as its code instead of throwing.
+     *
+     * @param address the peer
+     * @return empty on success, else the error; a socket timeout is {@link ErrorCode#EAGAIN}
+     */
+    public Optional<ErrorCode> connectEx(InetSocketAddress address) {
+        try {
+            connect(address);
+            return Optional.empty();
+        } catch (SocketError e) {
+            return Optional.of(e.code());
+        } catch (SocketTimeoutException e) {
+            return Optional.of(ErrorCode.EAGAIN);
+        } catch (IOException e) {
+            return Optional.of(ErrorCode.UNKNOWN);
+        }
+    }
+
+    /**
+     * Starts listening, with Python's default backlog.
+     *
+     * @throws IOException as {@link #listen(int)}
+     */
+    public void listen() throws IOException {
+        listen(DEFAULT_BACKLOG);
+    }
+
+    /**
+     * Starts listening; binds an unbound socket to an ephemeral port first.
+     *
+     * @param backlog the queue of connections not yet accepted; 0 or less means the default
+     * @throws IOException {@link ErrorCode#EADDRINUSE} and the other listen errors
+     */
+    public void listen(int backlog) throws IOException {
+        call("listen", () -> {
+            if (listening) {
+                return null;
+            }
+            stream.listen(backlog <= 0 ? DEFAULT_BACKLOG : backlog, error -> {
+                if (error != null) {
+                    Waiter<Socket> waiter = acceptors.poll();
+                    if (waiter != null) {
+                        waiter.fail(new SocketError(error));
+                    }
+                    return;
+                }
+                connectionsWaiting++;
+                serveAcceptors();
+            });
+            listening = true;
+            return null;
+        });
+    }
+
+    /**
+     * Accepts a connection, within the timeout. The new socket lives on the same loop and takes
+     * the default timeout (Python's rule for accepted sockets).
+     *
+     * @return the connected socket; {@link #remoteAddress()} says who it is
+     * @throws SocketTimeoutException if no connection came in time; the socket stays usable
+     * @throws IOException {@link ErrorCode#EINVAL} if not listening, {@link ErrorCode#EAGAIN} in
+     *     non-blocking mode with nothing waiting, {@link ErrorCode#EBADF} once closed
+     */
+    public Socket accept() throws IOException {
+        Duration limit = timeout;
+        Waiter<Socket> waiter = new Waiter<>(limit != null && limit.isZero());
+        lane.execute(() -> {
+            if (closed) {
+                waiter.fail(closedError());
+            } else if (!listening) {
+                waiter.fail(new SocketError(ErrorCode.EINVAL, "not listening"));
+            } else {
+                acceptors.add(waiter);
+                serveAcceptors();
+                if (waiter.nonBlocking && !waiter.result.isDone()) {
+                    acceptors.remove(waiter);
+                    waiter.fail(new SocketError(ErrorCode.EAGAIN, "no connection is waiting"));
+                }
+            }
+        });
+        return awaitWaiter(waiter, limit, acceptors, "accept");
+    }
+
+    private void serveAcceptors() {
+        while (connectionsWaiting > 0 && !acceptors.isEmpty()) {
+            Waiter<Socket> waiter = acceptors.poll();
+            try {
+                Stream accepted = stream.accept();
+                connectionsWaiting--;
+                waiter.complete(new Socket(lane, accepted, true));
+            } catch (LoopException e) {
+                connectionsWaiting = 0;
+                waiter.fail(new SocketError(e));
+            }
+        }
+    }
+
+    // ---- reading ----------------------------------------------------------------------------
+
+    /**
+     * Receives up to n bytes: at least one when any are available, none at the end of the stream
+     * (every time); the rest stays buffered.
+     *
+     * @param n the most bytes to return; 0 returns none at once
+     * @return the bytes
+     * @throws SocketTimeoutException if nothing came within the timeout; nothing is lost
+     * @throws IOException {@link ErrorCode#EAGAIN} in non-blocking mode with nothing to read,
+     *     {@link ErrorCode#ECONNRESET} after a reset (once the bytes before it were read),
+     *     {@link ErrorCode#EBADF} once closed
+     * @throws IllegalArgumentException for a negative n
+     */
+    public byte[] recv(int n) throws IOException {
+        if (n < 0) {
+            throw new IllegalArgumentException("negative buffersize in recv: " + n);
+        }
+        if (closed) {
+            throw closedError();
+        }
+        if (n == 0) {
+            return EMPTY;
+        }
+        Duration limit = timeout;
+        Waiter<byte[]> waiter = new Waiter<>(limit != null && limit.isZero(), n);
+        lane.execute(() -> {
+            readers.add(waiter);
+            serveReaders();
+            if (waiter.nonBlocking && !waiter.result.isDone()) {
+                readers.remove(waiter);
+                waiter.fail(new SocketError(ErrorCode.EAGAIN, "nothing to read"));
+            }
+            refreshReading();
+        });
+        return awaitWaiter(waiter, limit, readers, "recv");
+    }
+
+    /**
+     * Receives into a buffer, Python's {@code recv_into}: up to its remaining bytes.
+     *
+     * @param buffer where the bytes go, from its position; the position advances past them
+     * @return how many bytes were received; 0 at the end of the stream
+     * @throws IOException as {@link #recv(int)}
+     */
+    public int recvInto(ByteBuffer buffer) throws IOException {
+        return recvInto(buffer, 0);
+    }
+
+    /**
+     * Receives into a buffer, Python's {@code recv_into(buffer, nbytes)}.
+     *
+     * @param buffer where the bytes go, from its position; the position advances past them
+     * @param nbytes the most bytes to receive; 0 means the buffer's remaining bytes
+     * @return how many bytes were received; 0 at the end of the stream
+     * @throws IOException as {@link #recv(int)}
+     * @throws IllegalArgumentException if nbytes is negative or more than the buffer holds
+     */
+    public int recvInto(ByteBuffer buffer, int nbytes) throws IOException {
+        if (nbytes < 0 || nbytes > buffer.remaining()) {
+            throw new IllegalArgumentException("buffer too small for requested bytes: " + nbytes + " > " + buffer.remaining());
+        }
+        byte[] bytes = recv(nbytes == 0 ? buffer.remaining() : nbytes);
+        buffer.put(bytes);
+        return bytes.length;
+    }
+
+    /** Hands buffered bytes, the end of the stream or the read error to waiting readers, in order. */
+    private void serveReaders() {
+        while (!readers.isEmpty()) {
+            Waiter<byte[]> waiter = readers.peek();
+            if (closed) {
+                readers.poll().fail(closedError());
+            } else if (inboundBytes > 0) {
+                readers.poll().complete(take(waiter.size));
+            } else if (endOfStream || inputShut) {
+                readers.poll().complete(EMPTY);
+            } else if (readError != null) {
+                readers.poll().fail(new SocketError(readError));
+            } else if (!connected) {
+                readers.poll().fail(new SocketError(ErrorCode.ENOTCONN, "not connected"));
+            } else {
+                return;
+            }
+        }
+    }
+
+    private byte[] take(int n) {
+        byte[] out = new byte[(int) Math.min(n, inboundBytes)];
+        int filled = 0;
+        while (filled < out.length) {
+            byte[] head = inbound.peek();
+            int count = Math.min(out.length - filled, head.length - inboundOffset);
+            System.arraycopy(head, inboundOffset, out, filled, count);
+            filled += count;
+            inboundOffset += count;
+            if (inboundOffset == head.length) {
+                inbound.poll();
+                inboundOffset = 0;
+            }
+        }
+        inboundBytes -= out.length;
+        return out;
+    }
+
+    /** Reads while someone waits or the read-ahead buffer has room; stops otherwise. */
+    private void refreshReading() {
+        boolean wanted = connected && !closed && !endOfStream && !inputShut && readError == null
+                && (!readers.isEmpty() || (reading && inboundBytes < READ_AHEAD));
+        try {
+            if (wanted && !reading) {
+                stream.startRead(this::onRead);
+                reading = true;
+            } else if (!wanted && reading) {
+                stream.stopRead();
+                reading = false;
+            }
+        } catch (LoopException e) {
+            readError = e;
+            reading = false;
+            serveReaders();
+        }
+    }
+
+    private void onRead(ReadResult result) {
+        switch (result) {
+            case ReadResult.Data(ByteBuffer bytes) -> {
+                byte[] chunk = new byte[bytes.remaining()];
+                bytes.get(chunk);
+                inbound.add(chunk);
+                inboundBytes += chunk.length;
+            }
+            case ReadResult.EndOfStream() -> {
+                endOfStream = true;
+                reading = false;
+            }
+            case ReadResult.Failed(LoopException error) -> {
+                readError = error;
+                reading = false;
+            }
+        }
+        serveReaders();
+        refreshReading();
+    }
+
+    // ---- writing ----------------------------------------------------------------------------
+
+    /**
+     * Sends some of the bytes, Python's {@code send}: as many as the socket takes now, or, when it
+     * takes none, all of them once it can (blocking mode).
+     *
+     * @param data the bytes from its position; the position advances past those sent
+     * @return how many were sent; 0 only for no bytes
+     * @throws SocketTimeoutException if none could be sent within the timeout
+     * @throws IOException {@link ErrorCode#EAGAIN} in non-blocking mode when none fit,
+     *     {@link ErrorCode#EPIPE} after {@code shutdown(WRITE)}, the connection's errors
+     */
+    public int send(ByteBuffer data) throws IOException {
+        if (!data.hasRemaining()) {
+            if (closed) {
+                throw closedError();
+            }
+            return 0;
+        }
+        Duration limit = timeout;
+        byte[] copy = copyOf(data);
+        CompletableFuture<Integer> done = new CompletableFuture<>();
+        lane.execute(() -> {
+            try {
+                checkWritableOnLoop();
+                int sent = writers.isEmpty() ? stream.tryWrite(ByteBuffer.wrap(copy)) : 0;
+                if (sent > 0) {
+                    done.complete(sent);
+                } else if (limit != null && limit.isZero()) {
+                    done.completeExceptionally(new SocketError(ErrorCode.EAGAIN, "the socket is full"));
+                } else {
+                    queueWrite(copy, done, copy.length);
+                }
+            } catch (LoopException e) {
+                done.completeExceptionally(new SocketError(e));
+            } catch (IOException | RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        // In non-blocking mode the loop answers at once, from what the socket takes now.
+        int sent = await(lane, done, nonBlocking(limit) ? null : limit, "send");
+        data.position(data.position() + sent);
+        return sent;
+    }
+
+    /**
+     * Sends all the bytes, Python's {@code sendall}: returns once every byte is with the kernel,
+     * within one deadline for the whole call. After a failure, how much was sent is unknown.
+     *
+     * @param data the bytes from its position; the position advances to the limit on success
+     * @throws SocketTimeoutException if the deadline passed first
+     * @throws IOException as {@link #send(ByteBuffer)}
+     */
+    public void sendAll(ByteBuffer data) throws IOException {
+        if (closed) {
+            throw closedError();
+        }
+        if (!data.hasRemaining()) {
+            return;
+        }
+        Duration limit = timeout;
+        byte[] copy = copyOf(data);
+        CompletableFuture<Integer> done = new CompletableFuture<>();
+        lane.execute(() -> {
+            try {
+                checkWritableOnLoop();
+                if (limit != null && limit.isZero()) {
+                    // Non-blocking: at least one attempt; what does not fit now is an error.
+                    ByteBuffer buffer = ByteBuffer.wrap(copy);
+                    int sent = writers.isEmpty() ? stream.tryWrite(buffer) : 0;
+                    if (sent == copy.length) {
+                        done.complete(sent);
+                    } else {
+                        done.completeExceptionally(new SocketError(ErrorCode.EAGAIN, "sent " + sent + " of " + copy.length + " bytes"));
+                    }
+                } else {
+                    queueWrite(copy, done, copy.length);
+                }
+            } catch (LoopException e) {
+                done.completeExceptionally(new SocketError(e));
+            } catch (IOException | RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        await(lane, done, nonBlocking(limit) ? null : limit, "sendAll");
+        data.position(data.limit());
+    }
+
+    private void queueWrite(byte[] bytes, CompletableFuture<Integer> done, int count) throws LoopException {
+        writers.add(done);
+        stream.write(ByteBuffer.wrap(bytes), error -> {
+            writers.remove(done);
+            if (error != null) {
+                done.completeExceptionally(error.code() == ErrorCode.ECANCELED && closed ? closedError() : new SocketError(error));
+            } else {
+                done.complete(count);
+            }
+        });
+    }
+
+    private void checkWritableOnLoop() throws IOException {
+        checkOpenOnLoop();
+        if (outputShut) {
+            throw new SocketError(ErrorCode.EPIPE, "shut down for writing");
+        }
+        if (!connected) {
+            throw new SocketError(ErrorCode.ENOTCONN, "not connected");
+        }
+    }
+
+    private static boolean nonBlocking(Duration limit) {
+        return limit != null && limit.isZero();
+    }
+
+    private static byte[] copyOf(ByteBuffer data) {
+        byte[] copy = new byte[data.remaining()];
+        data.duplicate().get(copy);
+        return copy;
+    }
+
+    // ---- shutdown and close -------------------------------------------------------------------
+
+    /**
+     * Half-closes, Python's {@code shutdown}. READ makes reads return the end of the stream, waking
+     * blocked readers with it; WRITE sends a FIN after the queued bytes, without waiting for them.
+     *
+     * @param how which direction
+     * @throws IOException {@link ErrorCode#ENOTCONN} if not connected, {@link ErrorCode#EBADF} once closed
+     */
+    public void shutdown(How how) throws IOException {
+        Objects.requireNonNull(how, "how");
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        lane.execute(() -> {
+            try {
+                checkOpenOnLoop();
+                if (!connected) {
+                    throw new SocketError(ErrorCode.ENOTCONN, "not connected");
+                }
+                if (how != How.WRITE) {
+                    inputShut = true;
+                    serveReaders();
+                    refreshReading();
+                }
+                if (how != How.READ && !outputShut) {
+                    // As the system call, shutdown does not wait: the FIN follows the queued bytes.
+                    outputShut = true;
+                    stream.shutdown(null);
+                }
+                done.complete(null);
+            } catch (LoopException e) {
+                done.completeExceptionally(new SocketError(e));
+            } catch (IOException | RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        await(lane, done, null, "shutdown");
+    }
+
+    /**
+     * Closes the socket: idempotent; callers blocked on it wake with {@link ErrorCode#EBADF}. The
+     * loop closes the handle; this returns once it has (or at once on the loop's own thread).
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Runnable task = () -> {
+            closeOnLoop();
+            done.complete(null);
+        };
+        if (lane.isLoopThread()) {
+            task.run();
+            return;
+        }
+        try {
+            lane.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return;
+        }
+        try {
+            done.get(LONGEST.toDays(), TimeUnit.DAYS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("closing failed", e);
+        }
+    }
+
+    private void closeOnLoop() {
+        serveReaders();
+        Waiter<Socket> acceptor;
+        while ((acceptor = acceptors.poll()) != null) {
+            acceptor.fail(closedError());
+        }
+        if (stream != null && !stream.isClosing()) {
+            stream.close();
+        }
+        reading = false;
+    }
+
+    /**
+     * Tells whether {@link #close()} was called.
+     *
+     * @return true once closed
+     */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    private static SocketError closedError() {
+        return new SocketError(ErrorCode.EBADF, "the socket is closed");
+    }
+
+    private void checkOpenOnLoop() throws SocketError {
+        if (closed) {
+            throw closedError();
+        }
+    }
+
+    // ---- addresses, options and queries --------------------------------------------------------
+
+    /**
+     * Returns the local address, Python's {@code getsockname()}.
+     *
+     * @return the address
+     * @throws IOException {@link ErrorCode#EBADF} without a socket yet or once closed
+     */
+    public InetSocketAddress localAddress() throws IOException {
+        return call("localAddress", () -> tcp().localAddress());
+    }
+
+    /**
+     * Returns the peer's address, Python's {@code getpeername()}.
+     *
+     * @return the address
+     * @throws IOException {@link ErrorCode#ENOTCONN} if not connected
+     */
+    public InetSocketAddress remoteAddress() throws IOException {
+        return call("remoteAddress", () -> tcp().remoteAddress());
+    }
+
+    /**
+     * Sets an option.
+     *
+     * @param <T> the value type
+     * @param name the option
+     * @param value the value
+     * @throws IOException if the kernel refuses it
+     */
+    public <T> void setOption(SocketOption<T> name, T value) throws IOException {
+        call("setOption", () -> {
+            stream.setOption(name, value);
+            return null;
+        });
+    }
+
+    /**
+     * Reads an option.
+     *
+     * @param <T> the value type
+     * @param name the option
+     * @return the value the kernel reports
+     * @throws IOException if it cannot be read
+     */
+    public <T> T option(SocketOption<T> name) throws IOException {
+        return call("option", () -> stream.option(name));
+    }
+
+    /**
+     * Turns keep-alive on with its three settings in one call (Windows' {@code SIO_KEEPALIVE_VALS},
+     * Linux's three options), or off.
+     *
+     * @param on whether to probe idle connections
+     * @param idle idle time before the first probe, whole seconds
+     * @param interval time between probes, whole seconds
+     * @param count probes before the connection is dropped
+     * @throws IOException if the kernel refuses a value
+     */
+    public void setKeepAlive(boolean on, Duration idle, Duration interval, int count) throws IOException {
+        call("setKeepAlive", () -> {
+            stream.setOption(StandardSocketOptions.SO_KEEPALIVE, on);
+            if (on) {
+                stream.setOption(ExtendedSocketOptions.TCP_KEEPIDLE, (int) idle.toSeconds());
+                stream.setOption(ExtendedSocketOptions.TCP_KEEPINTERVAL, (int) interval.toSeconds());
+                stream.setOption(ExtendedSocketOptions.TCP_KEEPCOUNT, count);
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Returns how many bytes a read could return now: those this layer has buffered plus those the
+     * kernel holds (FIONREAD).
+     *
+     * @return the bytes
+     * @throws IOException {@link ErrorCode#ENOTSUP} where the backend cannot ask the kernel
+     */
+    public long bytesReadable() throws IOException {
+        return call("bytesReadable", () -> inboundBytes + (endOfStream || inputShut ? 0 : stream.bytesReadable()));
+    }
+
+    /**
+     * Returns how many bytes were sent but are not yet acknowledged or not yet sent: queued in this
+     * layer plus the kernel's send queue (SIOCOUTQ).
+     *
+     * @return the bytes
+     * @throws IOException {@link ErrorCode#ENOTSUP} where the backend cannot ask the kernel
+     */
+    public long bytesUnsent() throws IOException {
+        return call("bytesUnsent", () -> stream.writeQueueSize() + (long) tcp().bytesUnsent());
+    }
+
+    @Override
+    public String toString() {
+        return "Socket[" + (closed ? "closed" : connected ? "connected" : listening ? "listening" : "unconnected") + "]";
+    }
+
+    // ---- running on the loop ----------------------------------------------------------------
+
+    private Tcp tcp() throws LoopException {
+        if (stream instanceof Tcp tcp) {
+            return tcp;
+        }
+        throw new LoopException(ErrorCode.ENOTSUP, "not a TCP socket");
+    }
+
+    /** Work done on the loop thread. */
+    @FunctionalInterface
+    private interface LoopWork<T> {
+        T run() throws IOException;
+    }
+
+    /** Runs work on the loop, checking the socket is open there, and waits for it without a bound. */
+    private <T> T call(String what, LoopWork<T> work) throws IOException {
+        return onLoop(lane, () -> {
+            checkOpenOnLoop();
+            return work.run();
+        });
+    }
+
+    private static <T> T onLoop(LoopGroup.Lane lane, LoopWork<T> work) throws IOException {
+        CompletableFuture<T> done = new CompletableFuture<>();
+        lane.execute(() -> {
+            try {
+                done.complete(work.run());
+            } catch (LoopException e) {
+                done.completeExceptionally(new SocketError(e));
+            } catch (IOException | RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        return await(lane, done, null, "call");
+    }
+
+    /** Waits for a result; null waits without a bound. A timeout leaves the work running. */
+    private static <T> T await(LoopGroup.Lane lane, CompletableFuture<T> done, Duration limit, String what) throws IOException {
+        if (lane.isLoopThread()) {
+            throw new IllegalStateException("a blocking socket call (" + what + ") on the loop's own thread would deadlock");
+        }
+        try {
+            if (limit == null) {
+                return done.get();
+            }
+            Duration bound = limit.compareTo(LONGEST) > 0 ? LONGEST : limit;
+            return done.get(bound.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new SocketTimeoutException("timed out");
+        } catch (ExecutionException e) {
+            throw rethrow(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while waiting for " + what);
+        }
+    }
+
+    private static IOException rethrow(Throwable cause) {
+        if (cause instanceof IOException io) {
+            return io;
+        }
+        if (cause instanceof RuntimeException runtime) {
+            throw runtime;
+        }
+        if (cause instanceof Error error) {
+            throw error;
+        }
+        return new IOException(cause);
+    }
+
+    /**
+     * Waits for a reader or acceptor. On a timeout the waiter is withdrawn on the loop thread; if
+     * the loop completed it meanwhile, its result is taken after all, so nothing is lost.
+     */
+    private <T> T awaitWaiter(Waiter<T> waiter, Duration limit, ArrayDeque<Waiter<T>> queue, String what) throws IOException {
+        try {
+            return await(lane, waiter.result, waiter.nonBlocking ? null : limit, what);
+        } catch (SocketTimeoutException e) {
+            CompletableFuture<Void> withdrawn = new CompletableFuture<>();
+            lane.execute(() -> {
+                if (queue.remove(waiter)) {
+                    waiter.result.completeExceptionally(e);
+                    refreshReading();
+                }
+                withdrawn.complete(null);
+            });
+            await(lane, withdrawn, null, what);
+            return await(lane, waiter.result, null, what);
+        }
+    }
+
+    /** A caller waiting for a result from the loop. */
+    private static final class Waiter<T> {
+        final CompletableFuture<T> result = new CompletableFuture<>();
+        final boolean nonBlocking;
+        final int size;
+
+        Waiter(boolean nonBlocking) {
+            this(nonBlocking, 0);
+        }
+
+        Waiter(boolean nonBlocking, int size) {
+            this.nonBlocking = nonBlocking;
+            this.size = size;
+        }
+
+        void complete(T value) {
+            result.complete(value);
+        }
+
+        void fail(Throwable error) {
+            result.completeExceptionally(error);
+        }
+    }
+}
