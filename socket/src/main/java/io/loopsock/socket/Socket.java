@@ -79,7 +79,12 @@ public final class Socket implements Closeable {
 
     private final LoopGroup.Lane lane;
     private volatile Duration timeout;
+    /** Really closed: the handle is closing, every operation fails with EBADF. */
     private volatile boolean closed;
+    /** {@link #close()} was called; guarded by {@link #references}. */
+    private boolean userClosed;
+    /** The open file views, in its one element; also the lock of the reference count. */
+    private final int[] references = new int[1];
 
     // ---- loop-thread state ----
     private Stream stream;
@@ -755,11 +760,48 @@ public final class Socket implements Closeable {
     }
 
     /**
-     * Closes the socket: idempotent; callers blocked on it wake with {@link ErrorCode#EBADF}. The
-     * loop closes the handle; this returns once it has (or at once on the loop's own thread).
+     * Closes the socket, Python's {@code close}: idempotent. If file views from
+     * {@link #makeFile} are still open, the socket keeps working for them and really closes when the
+     * last one closes; otherwise it closes now: callers blocked on it wake with
+     * {@link ErrorCode#EBADF}, and the loop closes the handle (this returns once it has, or at once
+     * on the loop's own thread).
      */
     @Override
     public void close() {
+        synchronized (references) {
+            if (userClosed) {
+                return;
+            }
+            userClosed = true;
+            if (references[0] > 0) {
+                return;
+            }
+        }
+        realClose();
+    }
+
+    /** Takes a reference for a file view; fails if the socket is closed. */
+    void retain() throws SocketError {
+        synchronized (references) {
+            if (userClosed || closed) {
+                throw closedError();
+            }
+            references[0]++;
+        }
+    }
+
+    /** Drops a file view's reference; the last one after {@link #close()} really closes. */
+    void release() {
+        synchronized (references) {
+            references[0]--;
+            if (!userClosed || references[0] > 0) {
+                return;
+            }
+        }
+        realClose();
+    }
+
+    private void realClose() {
         if (closed) {
             return;
         }
@@ -787,6 +829,35 @@ public final class Socket implements Closeable {
         }
     }
 
+    /**
+     * Opens a file view of the socket, Python's {@code makefile}: see {@link SocketFile}. Each view
+     * holds a reference: the socket really closes only when it and every view are closed.
+     *
+     * @param mode made of r, w and b only: "r", "w", "rw", with "b" for binary
+     * @param buffering -1 for the default buffer size, 0 unbuffered (binary only), 1 line-buffered
+     *     (text writers), else the buffer size
+     * @param encoding the text encoding, null for UTF-8 (text modes)
+     * @param errors "strict" (the default when null), "replace" or "ignore" (text modes)
+     * @param newline null (universal newlines), "", "\n", "\r" or "\r\n" (text modes)
+     * @return the view
+     * @throws IllegalArgumentException for a bad mode or combination, as Python's ValueError
+     * @throws IOException {@link ErrorCode#EBADF} if the socket is closed
+     */
+    public SocketFile makeFile(String mode, int buffering, String encoding, String errors, String newline) throws IOException {
+        return new SocketFile(this, mode, buffering, encoding, errors, newline);
+    }
+
+    /**
+     * Opens a file view with Python's defaults: {@code makeFile(mode, -1, null, null, null)}.
+     *
+     * @param mode made of r, w and b only
+     * @return the view
+     * @throws IOException {@link ErrorCode#EBADF} if the socket is closed
+     */
+    public SocketFile makeFile(String mode) throws IOException {
+        return makeFile(mode, -1, null, null, null);
+    }
+
     private void closeOnLoop() {
         serveReaders();
         Waiter<Socket> acceptor;
@@ -800,12 +871,13 @@ public final class Socket implements Closeable {
     }
 
     /**
-     * Tells whether {@link #close()} was called.
+     * Tells whether {@link #close()} was called (Python's {@code _closed}); with file views still
+     * open the socket keeps working until the last one closes.
      *
      * @return true once closed
      */
     public boolean isClosed() {
-        return closed;
+        return userClosed || closed;
     }
 
     private static SocketError closedError() {
