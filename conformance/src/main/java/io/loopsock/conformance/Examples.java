@@ -67,7 +67,7 @@ public final class Examples {
     private static final Pattern RULES = Pattern.compile("^rules? ((?:\\d+|JDK-\\d+)(?:\\s*[–-]\\s*\\d+)?(?:, (?:\\d+|JDK-\\d+)(?:\\s*[–-]\\s*\\d+)?)*)( \\([^)]*\\))?: .+");
 
     /** Loopsock's own choices, named by area. */
-    private static final Pattern AREA = Pattern.compile("^(loop|timer|watcher|tcp|pipe|stream): .+");
+    private static final Pattern AREA = Pattern.compile("^(loop|timer|watcher|tcp|pipe|stream|socket): .+");
 
     /**
      * One example and what running it found.

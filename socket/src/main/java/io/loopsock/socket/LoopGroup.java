@@ -1,18 +1,21 @@
 package io.loopsock.socket;
 
-import io.loopsock.Async;
 import io.loopsock.Loop;
 import io.loopsock.LoopException;
 import io.loopsock.RunMode;
 import io.loopsock.spi.LoopProvider;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -111,11 +114,15 @@ public final class LoopGroup implements AutoCloseable {
         lanes.forEach(Lane::stop);
     }
 
-    /** One loop and the platform thread that runs it. */
+    /** One loop and the platform thread that runs it, with the sockets that live on it. */
     static final class Lane {
         private final Thread thread;
         private final CompletableFuture<Loop> opened = new CompletableFuture<>();
         private volatile Loop loop;
+        /** Set by {@link #stop()}: no more work is taken. */
+        private volatile boolean stopping;
+        /** The sockets on this loop that are not closed yet; loop-thread only. */
+        private final Set<Socket> sockets = Collections.newSetFromMap(new IdentityHashMap<>());
 
         Lane(LoopGroup group, int index) throws LoopException {
             thread = Thread.ofPlatform().name("loopsock-" + group.provider.name() + "-" + index).daemon(true).unstarted(() -> run(group.provider));
@@ -139,7 +146,7 @@ public final class LoopGroup implements AutoCloseable {
             Loop own;
             try {
                 own = provider.open();
-                // Keeps run(DEFAULT) going while no socket has work; closed by stop().
+                // Keeps run(DEFAULT) going while no socket has work; stop() closes it with the rest.
                 own.async(() -> { });
             } catch (LoopException | RuntimeException e) {
                 opened.completeExceptionally(e);
@@ -148,21 +155,43 @@ public final class LoopGroup implements AutoCloseable {
             opened.complete(own);
             while (true) {
                 try {
-                    if (!own.run(RunMode.DEFAULT)) {
+                    if (!own.run(RunMode.DEFAULT) && stopping) {
                         break;
                     }
-                } catch (RuntimeException e) {
-                    // A socket's callback failed: a bug of this layer. It is reported, and the loop,
-                    // with every other socket on it, goes on.
+                } catch (Throwable t) {
+                    // A callback failed: a bug of this layer, or the VM (out of memory). It is
+                    // reported, and the loop goes on, so that no caller on it stays parked.
                     Thread current = Thread.currentThread();
-                    current.getUncaughtExceptionHandler().uncaughtException(current, e);
+                    current.getUncaughtExceptionHandler().uncaughtException(current, t);
                 }
             }
-            try {
-                own.close();
-            } catch (LoopException e) {
-                // Nothing is left to run; a loop that will not close leaks only its poller.
+            // Work that raced the stop (a socket made as the group closed) is closed and drained
+            // until the loop can close.
+            for (int round = 0; ; round++) {
+                closeEverything(own);
+                own.run(RunMode.NOWAIT);
+                try {
+                    own.close();
+                    return;
+                } catch (LoopException e) {
+                    if (round > 1000) {
+                        // Only the poller leaks; nothing can wait on a loop that no longer runs.
+                        return;
+                    }
+                }
             }
+        }
+
+        private void closeEverything(Loop own) {
+            for (Socket socket : List.copyOf(sockets)) {
+                socket.closeOnLoop();
+            }
+            sockets.clear();
+            own.walk(handle -> {
+                if (!handle.isClosing()) {
+                    handle.close();
+                }
+            });
         }
 
         /** Returns this lane's loop; its handles may be used on {@link #isLoopThread() its thread} only. */
@@ -174,23 +203,43 @@ public final class LoopGroup implements AutoCloseable {
             return Thread.currentThread() == thread;
         }
 
-        /** Runs a task on the loop's thread. */
-        void execute(Runnable task) {
-            loop.execute(task);
+        /**
+         * Runs a task on the loop's thread.
+         *
+         * @throws SocketError {@link io.loopsock.ErrorCode#EBADF} once the group is closed
+         */
+        void execute(Runnable task) throws SocketError {
+            if (stopping) {
+                throw new SocketError(io.loopsock.ErrorCode.EBADF, "the loop group is closed");
+            }
+            try {
+                loop.execute(task);
+            } catch (RejectedExecutionException e) {
+                throw new SocketError(io.loopsock.ErrorCode.EBADF, "the loop group is closed");
+            }
+        }
+
+        /** Records a socket that lives on this loop; loop thread only. */
+        void opened(Socket socket) {
+            sockets.add(socket);
+        }
+
+        /** Forgets a closed socket; loop thread only. */
+        void closed(Socket socket) {
+            sockets.remove(socket);
         }
 
         void stop() {
             Loop own = loop;
-            if (own == null) {
+            if (own == null || stopping) {
                 return;
             }
             try {
-                own.execute(() -> own.walk(handle -> {
-                    if (!handle.isClosing()) {
-                        handle.close();
-                    }
-                }));
-            } catch (java.util.concurrent.RejectedExecutionException e) {
+                own.execute(() -> {
+                    stopping = true;
+                    closeEverything(own);
+                });
+            } catch (RejectedExecutionException e) {
                 return;
             }
             if (!isLoopThread()) {

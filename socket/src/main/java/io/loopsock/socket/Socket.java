@@ -24,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import jdk.net.ExtendedSocketOptions;
 
 /**
@@ -43,10 +44,10 @@ import jdk.net.ExtendedSocketOptions;
  * sockets take {@link #defaultTimeout()}.
  *
  * <h2>Reading</h2>
- * The loop reads only while a caller waits, or until a buffer of {@value #READ_AHEAD} bytes is
- * full; {@link #recv(int)} returns between 1 and n bytes and keeps the rest for the next call. A
- * {@code recv} that times out loses nothing: bytes that reached it as the deadline passed stay
- * buffered for the next call. End of stream is an empty result, every time.
+ * While the socket is connected the loop reads ahead, until {@value #READ_AHEAD} bytes are
+ * buffered; {@link #recv(int)} returns between 1 and n bytes and keeps the rest for the next call.
+ * A {@code recv} that times out or is interrupted loses nothing: bytes that reached it as it gave
+ * up go back to the buffer. End of stream is an empty result, every time.
  *
  * <h2>Closing</h2>
  * {@link #close()} is idempotent; a thread blocked in {@code recv}, {@code accept} or
@@ -89,7 +90,12 @@ public final class Socket implements Closeable {
     // ---- loop-thread state ----
     private Stream stream;
     private boolean connected;
+    private boolean connecting;
+    private LoopException connectError;
     private boolean listening;
+    private LoopException listenError;
+    private InetSocketAddress boundAddress;
+    private final java.util.Map<SocketOption<?>, Object> optionsSet = new java.util.LinkedHashMap<>();
     private final ArrayDeque<byte[]> inbound = new ArrayDeque<>();
     private int inboundOffset;
     private long inboundBytes;
@@ -98,16 +104,23 @@ public final class Socket implements Closeable {
     private boolean inputShut;
     private boolean outputShut;
     private LoopException readError;
+    private LoopException writeError;
     private final ArrayDeque<Waiter<byte[]>> readers = new ArrayDeque<>();
     private final ArrayDeque<Waiter<Socket>> acceptors = new ArrayDeque<>();
+    private final ArrayDeque<Socket> unclaimed = new ArrayDeque<>();
     private int connectionsWaiting;
-    private final ArrayDeque<CompletableFuture<?>> writers = new ArrayDeque<>();
+    /** Queued writes not yet called back; while any is, new bytes wait for the queue to drain. */
+    private int writesQueued;
+    private final ArrayDeque<Waiter<Boolean>> drainers = new ArrayDeque<>();
 
+    /** Makes a socket around a stream; on the loop thread, which then knows the socket. */
     private Socket(LoopGroup.Lane lane, Stream stream, boolean connected) {
         this.lane = lane;
         this.stream = stream;
         this.connected = connected;
         this.timeout = defaultTimeout;
+        lane.opened(this);
+        refreshReading();
     }
 
     // ---- creating ---------------------------------------------------------------------------
@@ -127,7 +140,7 @@ public final class Socket implements Closeable {
      *
      * @param group where its loop comes from
      * @return the socket
-     * @throws IOException if the loop is closed
+     * @throws IOException {@link ErrorCode#EBADF} if the group is closed
      */
     public static Socket create(LoopGroup group) throws IOException {
         LoopGroup.Lane lane = group.nextLane();
@@ -174,22 +187,29 @@ public final class Socket implements Closeable {
         LoopGroup.Lane lane = group.nextLane();
         Path dir = Files.createTempDirectory("loopsock-pair");
         String name = dir.resolve("s").toString();
+        CompletableFuture<Socket[]> pair = new CompletableFuture<>();
         try {
-            CompletableFuture<Socket[]> pair = new CompletableFuture<>();
             lane.execute(() -> {
+                Pipe listener = lane.loop().pipe();
+                Pipe client = lane.loop().pipe();
+                Socket[] ends = new Socket[2];
+                Runnable fail = () -> {
+                    for (Pipe pipe : new Pipe[] {listener, client}) {
+                        if (!pipe.isClosing()) {
+                            pipe.close();
+                        }
+                    }
+                };
                 try {
-                    Pipe listener = lane.loop().pipe();
                     listener.bind(name);
-                    Pipe client = lane.loop().pipe();
-                    Socket[] ends = new Socket[2];
                     listener.listen(1, error -> {
-                        Pipe accepted = error == null ? listener.accept() : null;
-                        listener.close();
-                        if (error != null) {
-                            client.close();
-                            pair.completeExceptionally(new SocketError(error));
+                        if (error != null || pair.isDone()) {
+                            fail.run();
+                            pair.completeExceptionally(new SocketError(error != null ? error : new LoopException(ErrorCode.ECANCELED)));
                             return;
                         }
+                        Pipe accepted = listener.accept();
+                        listener.close();
                         ends[1] = new Socket(lane, accepted, true);
                         if (ends[0] != null) {
                             pair.complete(ends);
@@ -197,10 +217,7 @@ public final class Socket implements Closeable {
                     });
                     client.connect(name, error -> {
                         if (error != null) {
-                            if (!listener.isClosing()) {
-                                listener.close();
-                            }
-                            client.close();
+                            fail.run();
                             pair.completeExceptionally(new SocketError(error));
                             return;
                         }
@@ -209,11 +226,19 @@ public final class Socket implements Closeable {
                             pair.complete(ends);
                         }
                     });
-                } catch (LoopException e) {
-                    pair.completeExceptionally(new SocketError(e));
+                } catch (LoopException | RuntimeException e) {
+                    fail.run();
+                    pair.completeExceptionally(e instanceof LoopException l ? new SocketError(l) : e);
                 }
             });
             return await(lane, pair, null, "socketPair");
+        } catch (java.io.InterruptedIOException e) {
+            // The pair may still be made: it is closed when it is.
+            pair.thenAccept(ends -> {
+                ends[0].close();
+                ends[1].close();
+            });
+            throw e;
         } finally {
             Files.deleteIfExists(Path.of(name));
             Files.deleteIfExists(dir);
@@ -298,63 +323,101 @@ public final class Socket implements Closeable {
         Objects.requireNonNull(address, "address");
         call("bind", () -> {
             tcp().bind(address);
+            boundAddress = address;
             return null;
         });
     }
 
     /**
-     * Connects, within the timeout.
+     * Connects, within the timeout. In non-blocking mode the connect goes on in the background and
+     * this throws {@link ErrorCode#EINPROGRESS}-like {@link ErrorCode#EAGAIN}; a later
+     * {@code connect} reports how it ended.
      *
      * @param address the peer
-     * @throws SocketTimeoutException if the timeout passes first; the socket can connect again
+     * @throws SocketTimeoutException if the timeout passes first; the socket, with its bind and
+     *     options, can connect again
      * @throws IOException {@link ErrorCode#ECONNREFUSED} and the other connect errors,
-     *     {@link ErrorCode#EISCONN} if connected, {@link ErrorCode#EAGAIN} in non-blocking mode
+     *     {@link ErrorCode#EISCONN} if connected, {@link ErrorCode#EALREADY} while a background
+     *     connect goes on, {@link ErrorCode#EAGAIN} when one starts in non-blocking mode
      */
     public void connect(InetSocketAddress address) throws IOException {
         Objects.requireNonNull(address, "address");
         Duration limit = timeout;
         CompletableFuture<Void> done = new CompletableFuture<>();
-        lane.execute(() -> {
-            try {
-                checkOpenOnLoop();
-                if (connected) {
-                    throw new LoopException(ErrorCode.EISCONN, "already connected");
+        CompletableFuture<Void> started = new CompletableFuture<>();
+        submit(started, () -> {
+            checkOpenOnLoop();
+            if (connected) {
+                throw new SocketError(ErrorCode.EISCONN, "already connected");
+            }
+            if (connectError != null) {
+                // How a background connect ended, reported once, as SO_ERROR is.
+                LoopException error = connectError;
+                connectError = null;
+                throw new SocketError(error);
+            }
+            if (connecting) {
+                throw new SocketError(ErrorCode.EALREADY, "a connect is in progress");
+            }
+            connecting = true;
+            Stream attempt = stream;
+            tcp().connect(address, error -> {
+                if (attempt != stream) {
+                    // An attempt abandoned after a timeout; the socket has a fresh handle now.
+                    return;
                 }
-                tcp().connect(address, error -> {
-                    if (error != null) {
+                connecting = false;
+                if (closed) {
+                    done.completeExceptionally(closedError());
+                } else if (error != null) {
+                    if (!done.isDone()) {
                         done.completeExceptionally(new SocketError(error));
                     } else {
-                        connected = true;
-                        done.complete(null);
+                        connectError = error;
                     }
-                });
-            } catch (LoopException e) {
-                done.completeExceptionally(new SocketError(e));
-            } catch (IOException | RuntimeException e) {
-                done.completeExceptionally(e);
-            }
+                } else {
+                    connected = true;
+                    refreshReading();
+                    done.complete(null);
+                }
+            });
+            started.complete(null);
         });
-        if (limit != null && limit.isZero()) {
-            // Non-blocking: the connect goes on in the background, as EINPROGRESS does.
-            try {
-                await(lane, done, Duration.ZERO, "connect");
-            } catch (SocketTimeoutException e) {
+        await(lane, started, null, "connect");
+        if (nonBlocking(limit)) {
+            // The connect goes on in the background, as EINPROGRESS does; a result that is already
+            // there is reported now.
+            done.complete(null);
+            Boolean ok = onLoop(lane, () -> connected);
+            if (!ok) {
                 throw new SocketError(ErrorCode.EAGAIN, "connect in progress");
             }
             return;
         }
         try {
             await(lane, done, limit, "connect");
-        } catch (SocketTimeoutException e) {
-            // The handle is still connecting: it is replaced, so that the socket can try again.
-            onLoop(lane, () -> {
-                if (!connected && stream != null && !stream.isClosing()) {
-                    stream.close();
-                    stream = lane.loop().tcp();
+        } catch (java.io.InterruptedIOException e) {
+            // A timeout or an interrupt (SocketTimeoutException is an InterruptedIOException): the attempt is abandoned; the socket gets a fresh handle with the same bind and
+            // options, so that it can connect again. A connect that finished meanwhile stands.
+            Boolean nowConnected = onLoopUninterruptibly(() -> {
+                if (connected || closed) {
+                    return connected;
                 }
-                return null;
+                done.complete(null);
+                connecting = false;
+                stream.close();
+                stream = lane.loop().tcp();
+                for (var option : optionsSet.entrySet()) {
+                    setRaw(stream, option.getKey(), option.getValue());
+                }
+                if (boundAddress != null) {
+                    tcp().bind(boundAddress);
+                }
+                return false;
             });
-            throw e;
+            if (!nowConnected) {
+                throw e;
+            }
         }
     }
 
@@ -362,7 +425,8 @@ public final class Socket implements Closeable {
      * Python's {@code connect_ex}: connects, reporting a failure as its code instead of throwing.
      *
      * @param address the peer
-     * @return empty on success, else the error; a socket timeout is {@link ErrorCode#EAGAIN}
+     * @return empty on success, else the error; a socket timeout and a connect started in
+     *     non-blocking mode are {@link ErrorCode#EAGAIN}
      */
     public Optional<ErrorCode> connectEx(InetSocketAddress address) {
         try {
@@ -399,13 +463,11 @@ public final class Socket implements Closeable {
             }
             stream.listen(backlog <= 0 ? DEFAULT_BACKLOG : backlog, error -> {
                 if (error != null) {
-                    Waiter<Socket> waiter = acceptors.poll();
-                    if (waiter != null) {
-                        waiter.fail(new SocketError(error));
-                    }
-                    return;
+                    // Kept for the next accept, and handed to a waiting one now.
+                    listenError = error;
+                } else {
+                    connectionsWaiting++;
                 }
-                connectionsWaiting++;
                 serveAcceptors();
             });
             listening = true;
@@ -424,34 +486,44 @@ public final class Socket implements Closeable {
      */
     public Socket accept() throws IOException {
         Duration limit = timeout;
-        Waiter<Socket> waiter = new Waiter<>(limit != null && limit.isZero());
-        lane.execute(() -> {
-            if (closed) {
-                waiter.fail(closedError());
-            } else if (!listening) {
-                waiter.fail(new SocketError(ErrorCode.EINVAL, "not listening"));
-            } else {
-                acceptors.add(waiter);
-                serveAcceptors();
-                if (waiter.nonBlocking && !waiter.result.isDone()) {
-                    acceptors.remove(waiter);
-                    waiter.fail(new SocketError(ErrorCode.EAGAIN, "no connection is waiting"));
-                }
+        Waiter<Socket> waiter = new Waiter<>(nonBlocking(limit), 0);
+        submit(waiter.result, () -> {
+            checkOpenOnLoop();
+            if (!listening) {
+                throw new SocketError(ErrorCode.EINVAL, "not listening");
+            }
+            acceptors.add(waiter);
+            serveAcceptors();
+            if (waiter.nonBlocking && !waiter.result.isDone()) {
+                acceptors.remove(waiter);
+                throw new SocketError(ErrorCode.EAGAIN, "no connection is waiting");
             }
         });
-        return awaitWaiter(waiter, limit, acceptors, "accept");
+        return awaitWaiter(waiter, limit, acceptors, unclaimed::addFirst);
     }
 
     private void serveAcceptors() {
-        while (connectionsWaiting > 0 && !acceptors.isEmpty()) {
-            Waiter<Socket> waiter = acceptors.poll();
-            try {
-                Stream accepted = stream.accept();
-                connectionsWaiting--;
-                waiter.complete(new Socket(lane, accepted, true));
-            } catch (LoopException e) {
-                connectionsWaiting = 0;
-                waiter.fail(new SocketError(e));
+        while (!acceptors.isEmpty()) {
+            if (closed) {
+                acceptors.poll().fail(closedError());
+            } else if (!unclaimed.isEmpty()) {
+                acceptors.poll().complete(unclaimed.poll());
+            } else if (listenError != null) {
+                LoopException error = listenError;
+                listenError = null;
+                acceptors.poll().fail(new SocketError(error));
+            } else if (connectionsWaiting > 0) {
+                Waiter<Socket> waiter = acceptors.poll();
+                try {
+                    Stream accepted = stream.accept();
+                    connectionsWaiting--;
+                    waiter.complete(new Socket(lane, accepted, true));
+                } catch (LoopException e) {
+                    connectionsWaiting = 0;
+                    waiter.fail(new SocketError(e));
+                }
+            } else {
+                return;
             }
         }
     }
@@ -481,17 +553,16 @@ public final class Socket implements Closeable {
             return EMPTY;
         }
         Duration limit = timeout;
-        Waiter<byte[]> waiter = new Waiter<>(limit != null && limit.isZero(), n);
-        lane.execute(() -> {
+        Waiter<byte[]> waiter = new Waiter<>(nonBlocking(limit), n);
+        submit(waiter.result, () -> {
             readers.add(waiter);
             serveReaders();
             if (waiter.nonBlocking && !waiter.result.isDone()) {
                 readers.remove(waiter);
-                waiter.fail(new SocketError(ErrorCode.EAGAIN, "nothing to read"));
+                throw new SocketError(ErrorCode.EAGAIN, "nothing to read");
             }
-            refreshReading();
         });
-        return awaitWaiter(waiter, limit, readers, "recv");
+        return awaitWaiter(waiter, limit, readers, this::unread);
     }
 
     /**
@@ -529,18 +600,21 @@ public final class Socket implements Closeable {
             Waiter<byte[]> waiter = readers.peek();
             if (closed) {
                 readers.poll().fail(closedError());
+            } else if (inputShut) {
+                readers.poll().complete(EMPTY);
             } else if (inboundBytes > 0) {
                 readers.poll().complete(take(waiter.size));
-            } else if (endOfStream || inputShut) {
+            } else if (endOfStream) {
                 readers.poll().complete(EMPTY);
             } else if (readError != null) {
                 readers.poll().fail(new SocketError(readError));
-            } else if (!connected) {
+            } else if (!connected && !connecting) {
                 readers.poll().fail(new SocketError(ErrorCode.ENOTCONN, "not connected"));
             } else {
-                return;
+                break;
             }
         }
+        refreshReading();
     }
 
     private byte[] take(int n) {
@@ -561,10 +635,28 @@ public final class Socket implements Closeable {
         return out;
     }
 
-    /** Reads while someone waits or the read-ahead buffer has room; stops otherwise. */
+    /** Puts bytes that a withdrawn reader was handed back in front of the buffer. */
+    private void unread(byte[] bytes) {
+        if (bytes.length == 0) {
+            return;
+        }
+        if (inboundOffset > 0) {
+            byte[] head = inbound.poll();
+            inbound.addFirst(java.util.Arrays.copyOfRange(head, inboundOffset, head.length));
+            inboundOffset = 0;
+        }
+        inbound.addFirst(bytes);
+        inboundBytes += bytes.length;
+        serveReaders();
+    }
+
+    /**
+     * Reads ahead while the socket is connected and the buffer has room, so that a non-blocking
+     * recv finds what the kernel had, and stops when the buffer is full (the kernel's receive
+     * buffer and TCP's flow control then hold the rest).
+     */
     private void refreshReading() {
-        boolean wanted = connected && !closed && !endOfStream && !inputShut && readError == null
-                && (!readers.isEmpty() || (reading && inboundBytes < READ_AHEAD));
+        boolean wanted = connected && !closed && !endOfStream && !inputShut && readError == null && inboundBytes < READ_AHEAD;
         try {
             if (wanted && !reading) {
                 stream.startRead(this::onRead);
@@ -598,20 +690,22 @@ public final class Socket implements Closeable {
             }
         }
         serveReaders();
-        refreshReading();
     }
 
     // ---- writing ----------------------------------------------------------------------------
 
     /**
-     * Sends some of the bytes, Python's {@code send}: as many as the socket takes now, or, when it
-     * takes none, all of them once it can (blocking mode).
+     * Sends some of the bytes, Python's {@code send}: as many as the socket takes now; when it
+     * takes none, the loop takes them all, as a kernel buffer would, and sends them in the
+     * background. While such bytes are still queued, a send waits (within the timeout) until they
+     * have gone, so that a send that times out has sent nothing.
      *
      * @param data the bytes from its position; the position advances past those sent
-     * @return how many were sent; 0 only for no bytes
-     * @throws SocketTimeoutException if none could be sent within the timeout
+     * @return how many were taken; 0 only for no bytes
+     * @throws SocketTimeoutException if none could be taken within the timeout; none were
      * @throws IOException {@link ErrorCode#EAGAIN} in non-blocking mode when none fit,
-     *     {@link ErrorCode#EPIPE} after {@code shutdown(WRITE)}, the connection's errors
+     *     {@link ErrorCode#EPIPE} after {@code shutdown(WRITE)}, the connection's errors (also one
+     *     that a queued send met)
      */
     public int send(ByteBuffer data) throws IOException {
         if (!data.hasRemaining()) {
@@ -620,28 +714,8 @@ public final class Socket implements Closeable {
             }
             return 0;
         }
-        Duration limit = timeout;
         byte[] copy = copyOf(data);
-        CompletableFuture<Integer> done = new CompletableFuture<>();
-        lane.execute(() -> {
-            try {
-                checkWritableOnLoop();
-                int sent = writers.isEmpty() ? stream.tryWrite(ByteBuffer.wrap(copy)) : 0;
-                if (sent > 0) {
-                    done.complete(sent);
-                } else if (limit != null && limit.isZero()) {
-                    done.completeExceptionally(new SocketError(ErrorCode.EAGAIN, "the socket is full"));
-                } else {
-                    queueWrite(copy, done, copy.length);
-                }
-            } catch (LoopException e) {
-                done.completeExceptionally(new SocketError(e));
-            } catch (IOException | RuntimeException e) {
-                done.completeExceptionally(e);
-            }
-        });
-        // In non-blocking mode the loop answers at once, from what the socket takes now.
-        int sent = await(lane, done, nonBlocking(limit) ? null : limit, "send");
+        int sent = commit(copy, timeout, "send", false);
         data.position(data.position() + sent);
         return sent;
     }
@@ -661,42 +735,71 @@ public final class Socket implements Closeable {
         if (!data.hasRemaining()) {
             return;
         }
-        Duration limit = timeout;
-        byte[] copy = copyOf(data);
-        CompletableFuture<Integer> done = new CompletableFuture<>();
-        lane.execute(() -> {
-            try {
-                checkWritableOnLoop();
-                if (limit != null && limit.isZero()) {
-                    // Non-blocking: at least one attempt; what does not fit now is an error.
-                    ByteBuffer buffer = ByteBuffer.wrap(copy);
-                    int sent = writers.isEmpty() ? stream.tryWrite(buffer) : 0;
-                    if (sent == copy.length) {
-                        done.complete(sent);
-                    } else {
-                        done.completeExceptionally(new SocketError(ErrorCode.EAGAIN, "sent " + sent + " of " + copy.length + " bytes"));
-                    }
-                } else {
-                    queueWrite(copy, done, copy.length);
-                }
-            } catch (LoopException e) {
-                done.completeExceptionally(new SocketError(e));
-            } catch (IOException | RuntimeException e) {
-                done.completeExceptionally(e);
-            }
-        });
-        await(lane, done, nonBlocking(limit) ? null : limit, "sendAll");
+        commit(copyOf(data), timeout, "sendAll", true);
         data.position(data.limit());
     }
 
-    private void queueWrite(byte[] bytes, CompletableFuture<Integer> done, int count) throws LoopException {
-        writers.add(done);
-        stream.write(ByteBuffer.wrap(bytes), error -> {
-            writers.remove(done);
+    /**
+     * Hands bytes to the loop once its write queue is empty, within one deadline: a send takes what
+     * the kernel takes now, or queues the rest; a sendAll queues them all and waits for them too.
+     */
+    private int commit(byte[] bytes, Duration limit, String what, boolean all) throws IOException {
+        long deadline = deadline(limit);
+        while (true) {
+            Waiter<Boolean> drained = new Waiter<>(nonBlocking(limit), 0);
+            CompletableFuture<Integer> written = new CompletableFuture<>();
+            CompletableFuture<Integer> taken = new CompletableFuture<>();
+            submit(taken, () -> {
+                checkWritableOnLoop();
+                if (writesQueued > 0) {
+                    if (drained.nonBlocking) {
+                        throw new SocketError(ErrorCode.EAGAIN, "earlier bytes are still queued");
+                    }
+                    drainers.add(drained);
+                    taken.complete(-1);
+                    return;
+                }
+                int now = stream.tryWrite(ByteBuffer.wrap(bytes));
+                if (now == bytes.length || (now > 0 && !all)) {
+                    written.complete(now);
+                    taken.complete(now);
+                } else if (drained.nonBlocking && (now == 0 || all)) {
+                    throw new SocketError(ErrorCode.EAGAIN, "the socket is full (" + now + " of " + bytes.length + " bytes sent)");
+                } else {
+                    queueWrite(ByteBuffer.wrap(bytes, now, bytes.length - now), written, bytes.length);
+                    taken.complete(bytes.length);
+                }
+            });
+            int took = await(lane, taken, null, what);
+            if (took < 0) {
+                // Earlier bytes are queued: wait for them, then try again.
+                awaitWaiter(drained, remaining(deadline), drainers, ignored -> { });
+                continue;
+            }
+            if (all) {
+                await(lane, written, remaining(deadline), what);
+            }
+            return took;
+        }
+    }
+
+    private void queueWrite(ByteBuffer bytes, CompletableFuture<Integer> done, int count) throws LoopException {
+        writesQueued++;
+        stream.write(bytes, error -> {
+            writesQueued--;
+            if (error != null && error.code() != ErrorCode.ECANCELED) {
+                writeError = error;
+            }
             if (error != null) {
-                done.completeExceptionally(error.code() == ErrorCode.ECANCELED && closed ? closedError() : new SocketError(error));
+                done.completeExceptionally(closed ? closedError() : new SocketError(error));
             } else {
                 done.complete(count);
+            }
+            if (writesQueued == 0) {
+                Waiter<Boolean> drainer;
+                while ((drainer = drainers.poll()) != null) {
+                    drainer.complete(true);
+                }
             }
         });
     }
@@ -706,6 +809,9 @@ public final class Socket implements Closeable {
         if (outputShut) {
             throw new SocketError(ErrorCode.EPIPE, "shut down for writing");
         }
+        if (writeError != null) {
+            throw new SocketError(writeError);
+        }
         if (!connected) {
             throw new SocketError(ErrorCode.ENOTCONN, "not connected");
         }
@@ -713,6 +819,18 @@ public final class Socket implements Closeable {
 
     private static boolean nonBlocking(Duration limit) {
         return limit != null && limit.isZero();
+    }
+
+    private static long deadline(Duration limit) {
+        if (limit == null) {
+            return Long.MAX_VALUE;
+        }
+        Duration bound = limit.compareTo(LONGEST) > 0 ? LONGEST : limit;
+        return System.nanoTime() + bound.toNanos();
+    }
+
+    private static Duration remaining(long deadline) {
+        return deadline == Long.MAX_VALUE ? null : Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
     }
 
     private static byte[] copyOf(ByteBuffer data) {
@@ -732,31 +850,21 @@ public final class Socket implements Closeable {
      */
     public void shutdown(How how) throws IOException {
         Objects.requireNonNull(how, "how");
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        lane.execute(() -> {
-            try {
-                checkOpenOnLoop();
-                if (!connected) {
-                    throw new SocketError(ErrorCode.ENOTCONN, "not connected");
-                }
-                if (how != How.WRITE) {
-                    inputShut = true;
-                    serveReaders();
-                    refreshReading();
-                }
-                if (how != How.READ && !outputShut) {
-                    // As the system call, shutdown does not wait: the FIN follows the queued bytes.
-                    outputShut = true;
-                    stream.shutdown(null);
-                }
-                done.complete(null);
-            } catch (LoopException e) {
-                done.completeExceptionally(new SocketError(e));
-            } catch (IOException | RuntimeException e) {
-                done.completeExceptionally(e);
+        call("shutdown", () -> {
+            if (!connected) {
+                throw new SocketError(ErrorCode.ENOTCONN, "not connected");
             }
+            if (how != How.WRITE) {
+                inputShut = true;
+                serveReaders();
+            }
+            if (how != How.READ && !outputShut) {
+                // As the system call, shutdown does not wait: the FIN follows the queued bytes.
+                outputShut = true;
+                stream.shutdown(null);
+            }
+            return null;
         });
-        await(lane, done, null, "shutdown");
     }
 
     /**
@@ -806,27 +914,21 @@ public final class Socket implements Closeable {
             return;
         }
         closed = true;
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        Runnable task = () -> {
-            closeOnLoop();
-            done.complete(null);
-        };
         if (lane.isLoopThread()) {
-            task.run();
+            closeOnLoop();
             return;
         }
+        CompletableFuture<Void> done = new CompletableFuture<>();
         try {
-            lane.execute(task);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+            lane.execute(() -> {
+                closeOnLoop();
+                done.complete(null);
+            });
+        } catch (SocketError e) {
+            // The group is closed: its loop closed every socket on it.
             return;
         }
-        try {
-            done.get(LONGEST.toDays(), TimeUnit.DAYS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("closing failed", e);
-        }
+        done.join();
     }
 
     /**
@@ -838,7 +940,7 @@ public final class Socket implements Closeable {
      *     (text writers), else the buffer size
      * @param encoding the text encoding, null for UTF-8 (text modes)
      * @param errors "strict" (the default when null), "replace" or "ignore" (text modes)
-     * @param newline null (universal newlines), "", "\n", "\r" or "\r\n" (text modes)
+     * @param newline null (universal newlines), "", "\\n", "\\r" or "\\r\\n" (text modes)
      * @return the view
      * @throws IllegalArgumentException for a bad mode or combination, as Python's ValueError
      * @throws IOException {@link ErrorCode#EBADF} if the socket is closed
@@ -858,11 +960,19 @@ public final class Socket implements Closeable {
         return makeFile(mode, -1, null, null, null);
     }
 
-    private void closeOnLoop() {
+    /** Closes on the loop thread: every waiter fails with EBADF, the handle closes. */
+    void closeOnLoop() {
+        closed = true;
+        lane.closed(this);
         serveReaders();
-        Waiter<Socket> acceptor;
-        while ((acceptor = acceptors.poll()) != null) {
-            acceptor.fail(closedError());
+        serveAcceptors();
+        Waiter<Boolean> drainer;
+        while ((drainer = drainers.poll()) != null) {
+            drainer.fail(closedError());
+        }
+        Socket orphan;
+        while ((orphan = unclaimed.poll()) != null) {
+            orphan.closeOnLoop();
         }
         if (stream != null && !stream.isClosing()) {
             stream.close();
@@ -877,7 +987,9 @@ public final class Socket implements Closeable {
      * @return true once closed
      */
     public boolean isClosed() {
-        return userClosed || closed;
+        synchronized (references) {
+            return userClosed || closed;
+        }
     }
 
     private static SocketError closedError() {
@@ -923,6 +1035,7 @@ public final class Socket implements Closeable {
     public <T> void setOption(SocketOption<T> name, T value) throws IOException {
         call("setOption", () -> {
             stream.setOption(name, value);
+            optionsSet.put(name, value);
             return null;
         });
     }
@@ -950,15 +1063,12 @@ public final class Socket implements Closeable {
      * @throws IOException if the kernel refuses a value
      */
     public void setKeepAlive(boolean on, Duration idle, Duration interval, int count) throws IOException {
-        call("setKeepAlive", () -> {
-            stream.setOption(StandardSocketOptions.SO_KEEPALIVE, on);
-            if (on) {
-                stream.setOption(ExtendedSocketOptions.TCP_KEEPIDLE, (int) idle.toSeconds());
-                stream.setOption(ExtendedSocketOptions.TCP_KEEPINTERVAL, (int) interval.toSeconds());
-                stream.setOption(ExtendedSocketOptions.TCP_KEEPCOUNT, count);
-            }
-            return null;
-        });
+        setOption(StandardSocketOptions.SO_KEEPALIVE, on);
+        if (on) {
+            setOption(ExtendedSocketOptions.TCP_KEEPIDLE, (int) idle.toSeconds());
+            setOption(ExtendedSocketOptions.TCP_KEEPINTERVAL, (int) interval.toSeconds());
+            setOption(ExtendedSocketOptions.TCP_KEEPCOUNT, count);
+        }
     }
 
     /**
@@ -969,12 +1079,12 @@ public final class Socket implements Closeable {
      * @throws IOException {@link ErrorCode#ENOTSUP} where the backend cannot ask the kernel
      */
     public long bytesReadable() throws IOException {
-        return call("bytesReadable", () -> inboundBytes + (endOfStream || inputShut ? 0 : stream.bytesReadable()));
+        return call("bytesReadable", () -> inputShut ? 0 : inboundBytes + (endOfStream ? 0 : stream.bytesReadable()));
     }
 
     /**
-     * Returns how many bytes were sent but are not yet acknowledged or not yet sent: queued in this
-     * layer plus the kernel's send queue (SIOCOUTQ).
+     * Returns how many bytes are not yet acknowledged or not yet sent: queued in the loop plus the
+     * kernel's send queue (SIOCOUTQ).
      *
      * @return the bytes
      * @throws IOException {@link ErrorCode#ENOTSUP} where the backend cannot ask the kernel
@@ -997,10 +1107,34 @@ public final class Socket implements Closeable {
         throw new LoopException(ErrorCode.ENOTSUP, "not a TCP socket");
     }
 
+    @SuppressWarnings("unchecked")
+    private static <T> void setRaw(Stream stream, SocketOption<T> name, Object value) throws LoopException {
+        stream.setOption(name, (T) value);
+    }
+
     /** Work done on the loop thread. */
     @FunctionalInterface
     private interface LoopWork<T> {
         T run() throws IOException;
+    }
+
+    /** A task for the loop thread that may fail. */
+    @FunctionalInterface
+    private interface LoopTask {
+        void run() throws IOException;
+    }
+
+    /** Runs a task on the loop; whatever it throws fails the future, so no caller stays parked. */
+    private void submit(CompletableFuture<?> future, LoopTask task) throws SocketError {
+        lane.execute(() -> {
+            try {
+                task.run();
+            } catch (LoopException e) {
+                future.completeExceptionally(new SocketError(e));
+            } catch (Throwable t) {
+                future.completeExceptionally(t);
+            }
+        });
     }
 
     /** Runs work on the loop, checking the socket is open there, and waits for it without a bound. */
@@ -1018,11 +1152,30 @@ public final class Socket implements Closeable {
                 done.complete(work.run());
             } catch (LoopException e) {
                 done.completeExceptionally(new SocketError(e));
-            } catch (IOException | RuntimeException e) {
-                done.completeExceptionally(e);
+            } catch (Throwable t) {
+                done.completeExceptionally(t);
             }
         });
         return await(lane, done, null, "call");
+    }
+
+    /** Runs work on the loop and waits for it even if the caller is interrupted. */
+    private <T> T onLoopUninterruptibly(LoopWork<T> work) throws IOException {
+        CompletableFuture<T> done = new CompletableFuture<>();
+        lane.execute(() -> {
+            try {
+                done.complete(work.run());
+            } catch (LoopException e) {
+                done.completeExceptionally(new SocketError(e));
+            } catch (Throwable t) {
+                done.completeExceptionally(t);
+            }
+        });
+        try {
+            return done.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw rethrow(e.getCause());
+        }
     }
 
     /** Waits for a result; null waits without a bound. A timeout leaves the work running. */
@@ -1060,23 +1213,32 @@ public final class Socket implements Closeable {
     }
 
     /**
-     * Waits for a reader or acceptor. On a timeout the waiter is withdrawn on the loop thread; if
-     * the loop completed it meanwhile, its result is taken after all, so nothing is lost.
+     * Waits for a reader, acceptor or drain waiter. If the wait ends early — a timeout, an
+     * interrupt — the waiter is withdrawn on the loop thread; if the loop completed it meanwhile,
+     * a timeout takes the result after all (nothing is lost), and an interrupt hands it back.
      */
-    private <T> T awaitWaiter(Waiter<T> waiter, Duration limit, ArrayDeque<Waiter<T>> queue, String what) throws IOException {
+    private <T> T awaitWaiter(Waiter<T> waiter, Duration limit, ArrayDeque<Waiter<T>> queue, Consumer<T> handBack) throws IOException {
         try {
-            return await(lane, waiter.result, waiter.nonBlocking ? null : limit, what);
-        } catch (SocketTimeoutException e) {
-            CompletableFuture<Void> withdrawn = new CompletableFuture<>();
-            lane.execute(() -> {
+            return await(lane, waiter.result, waiter.nonBlocking ? null : limit, "a socket call");
+        } catch (java.io.InterruptedIOException e) {
+            // A timeout, or an interrupt: SocketTimeoutException is an InterruptedIOException.
+            boolean interrupted = !(e instanceof SocketTimeoutException);
+            onLoopUninterruptibly(() -> {
                 if (queue.remove(waiter)) {
                     waiter.result.completeExceptionally(e);
-                    refreshReading();
+                } else if (interrupted && waiter.result.isDone() && !waiter.result.isCompletedExceptionally()) {
+                    handBack.accept(waiter.result.join());
                 }
-                withdrawn.complete(null);
+                return null;
             });
-            await(lane, withdrawn, null, what);
-            return await(lane, waiter.result, null, what);
+            if (interrupted) {
+                throw e;
+            }
+            try {
+                return waiter.result.join();
+            } catch (java.util.concurrent.CompletionException failure) {
+                throw rethrow(failure.getCause());
+            }
         }
     }
 
@@ -1085,10 +1247,6 @@ public final class Socket implements Closeable {
         final CompletableFuture<T> result = new CompletableFuture<>();
         final boolean nonBlocking;
         final int size;
-
-        Waiter(boolean nonBlocking) {
-            this(nonBlocking, 0);
-        }
 
         Waiter(boolean nonBlocking, int size) {
             this.nonBlocking = nonBlocking;

@@ -477,6 +477,167 @@ class SocketExamples {
         assertThatThrownBy(() -> pair[0].recv(1)).isInstanceOf(SocketTimeoutException.class);
     }
 
+    @Test
+    @DisplayName("rule 161: a non-blocking recv polled again finds the bytes that arrived meanwhile")
+    void nonBlockingRecvFindsArrivedData() throws Exception {
+        Socket[] pair = connectedPair();
+        pair[0].setBlocking(false);
+        pair[1].sendAll(ascii("hello"));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_SECONDS);
+        StringBuilder got = new StringBuilder();
+        while (got.length() < 5) {
+            try {
+                got.append(text(pair[0].recv(5)));
+            } catch (SocketError e) {
+                assertThat(e.code()).isEqualTo(ErrorCode.EAGAIN);
+                assertThat(System.nanoTime()).as("the bytes arrive within the bound").isLessThan(deadline);
+                Thread.onSpinWait();
+            }
+        }
+        assertThat(got).hasToString("hello");
+    }
+
+    @Test
+    @DisplayName("socket: an interrupted recv or accept loses nothing: the next call gets the bytes and the connection")
+    void interruptLosesNothing() throws Exception {
+        Socket[] pair = connectedPair();
+        CompletableFuture<Object> outcome = new CompletableFuture<>();
+        Thread reader = Thread.ofPlatform().start(() -> {
+            try {
+                outcome.complete(pair[0].recv(10));
+            } catch (IOException e) {
+                outcome.complete(e);
+            }
+        });
+        awaitBlocked(reader);
+        reader.interrupt();
+        assertThat(outcome.get(BOUND_SECONDS, TimeUnit.SECONDS)).isInstanceOf(java.io.InterruptedIOException.class);
+        pair[1].sendAll(ascii("first"));
+        pair[0].setTimeout(Duration.ofSeconds(BOUND_SECONDS));
+        assertThat(text(pair[0].recv(10))).isEqualTo("first");
+
+        Socket listener = listener();
+        CompletableFuture<Object> accepted = new CompletableFuture<>();
+        Thread acceptor = Thread.ofPlatform().start(() -> {
+            try {
+                accepted.complete(listener.accept());
+            } catch (IOException e) {
+                accepted.complete(e);
+            }
+        });
+        awaitBlocked(acceptor);
+        acceptor.interrupt();
+        assertThat(accepted.get(BOUND_SECONDS, TimeUnit.SECONDS)).isInstanceOf(java.io.InterruptedIOException.class);
+        try (java.net.Socket client = new java.net.Socket(listener.localAddress().getAddress(), listener.localAddress().getPort())) {
+            listener.setTimeout(Duration.ofSeconds(BOUND_SECONDS));
+            assertThat(closing(listener.accept()).remoteAddress().getPort()).isEqualTo(client.getLocalPort());
+        }
+    }
+
+    @Test
+    @DisplayName("rule 177: a send that times out has sent nothing: what the peer finally reads is exactly what the sends reported")
+    void timedOutSendSendsNothing() throws Exception {
+        Socket[] pair = connectedPair();
+        pair[0].setTimeout(Duration.ofMillis(50));
+        long reported = 0;
+        int timeouts = 0;
+        byte[] chunk = new byte[64 * 1024];
+        while (timeouts < 3) {
+            try {
+                reported += pair[0].send(ByteBuffer.wrap(chunk));
+            } catch (SocketTimeoutException e) {
+                timeouts++;
+            }
+        }
+        pair[0].shutdown(Socket.How.WRITE);
+        pair[1].setTimeout(Duration.ofSeconds(BOUND_SECONDS));
+        long received = 0;
+        byte[] bytes;
+        while ((bytes = pair[1].recv(1024 * 1024)).length > 0) {
+            received += bytes.length;
+        }
+        assertThat(received).isEqualTo(reported);
+    }
+
+    @Test
+    @DisplayName("socket: closing the group wakes callers parked on its sockets with EBADF, and later calls fail with it")
+    void closingTheGroupWakesParkedCallers() throws Exception {
+        Socket[] pair = connectedPair();
+        CompletableFuture<Object> outcome = new CompletableFuture<>();
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try {
+                outcome.complete(pair[0].recv(10));
+            } catch (IOException e) {
+                outcome.complete(e);
+            }
+        });
+        awaitBlocked(reader);
+        group.close();
+        Object result = outcome.get(BOUND_SECONDS, TimeUnit.SECONDS);
+        assertThat(result).isInstanceOf(SocketError.class);
+        assertThat(codeOf((Throwable) result)).isEqualTo(ErrorCode.EBADF);
+        assertThatThrownBy(() -> pair[1].recv(1)).isInstanceOf(SocketError.class).extracting(SocketExamples::codeOf).isEqualTo(ErrorCode.EBADF);
+        assertThatThrownBy(() -> Socket.create(group)).isInstanceOf(SocketError.class).extracting(SocketExamples::codeOf).isEqualTo(ErrorCode.EBADF);
+    }
+
+    @Test
+    @DisplayName("rule 169, 171: a connect to a full backlog times out with a socket timeout (createConnection re-raises it unchanged); the socket keeps its bind and options and can connect again")
+    void connectTimeoutLeavesTheSocketUsable() throws Exception {
+        try (ServerSocket full = new ServerSocket(0, 1, loopback().getAddress())) {
+            InetSocketAddress target = (InetSocketAddress) full.getLocalSocketAddress();
+            List<java.net.Socket> fillers = new ArrayList<>();
+            try {
+                // Connections nobody accepts fill the backlog, until one cannot connect.
+                for (int i = 0; i < 16; i++) {
+                    java.net.Socket filler = new java.net.Socket();
+                    fillers.add(filler);
+                    try {
+                        filler.connect(target, 200);
+                    } catch (SocketTimeoutException e) {
+                        break;
+                    }
+                }
+                InetSocketAddress bound;
+                try (ServerSocket probe = new ServerSocket(0, 1, loopback().getAddress())) {
+                    bound = (InetSocketAddress) probe.getLocalSocketAddress();
+                }
+                Socket socket = closing(Socket.create(group));
+                socket.bind(bound);
+                socket.setOption(java.net.StandardSocketOptions.SO_KEEPALIVE, true);
+                socket.setTimeout(SHORT);
+                assertThatThrownBy(() -> socket.connect(target)).isInstanceOf(SocketTimeoutException.class);
+                assertThat(socket.option(java.net.StandardSocketOptions.SO_KEEPALIVE)).isTrue();
+                assertThatThrownBy(() -> Socket.createConnection(group, target, SHORT, null)).isExactlyInstanceOf(SocketTimeoutException.class);
+                Socket listener = listener();
+                socket.setTimeout(Duration.ofSeconds(BOUND_SECONDS));
+                socket.connect(listener.localAddress());
+                assertThat(socket.localAddress()).as("the bind survived the timeout").isEqualTo(bound);
+                assertThat(socket.option(java.net.StandardSocketOptions.SO_KEEPALIVE)).isTrue();
+            } finally {
+                for (java.net.Socket filler : fillers) {
+                    filler.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("rule 169: a non-blocking connect is in progress (EAGAIN); connecting again reports EISCONN once it is done")
+    void nonBlockingConnect() throws Exception {
+        Socket listener = listener();
+        Socket socket = closing(Socket.create(group));
+        socket.setBlocking(false);
+        java.util.Optional<ErrorCode> first = socket.connectEx(listener.localAddress());
+        assertThat(first).isIn(java.util.Optional.empty(), java.util.Optional.of(ErrorCode.EAGAIN));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_SECONDS);
+        java.util.Optional<ErrorCode> later;
+        do {
+            later = socket.connectEx(listener.localAddress());
+            assertThat(System.nanoTime()).isLessThan(deadline);
+        } while (later.isPresent() && later.get() == ErrorCode.EALREADY);
+        assertThat(later).contains(ErrorCode.EISCONN);
+    }
+
     /** A socket call that may throw. */
     @FunctionalInterface
     private interface ThrowingCall {
