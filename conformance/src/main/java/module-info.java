@@ -6,7 +6,7 @@ module io.loopsock.conformance {
     requires transitive io.loopsock;
     requires transitive org.junit.jupiter.api;
     requires transitive org.assertj.core;
-    requires io.loopsock.socket;
+    requires transitive io.loopsock.socket;
     requires org.junit.jupiter.params;
     requires org.junit.platform.launcher;
 

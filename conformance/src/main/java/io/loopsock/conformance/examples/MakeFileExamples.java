@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.loopsock.ErrorCode;
 import io.loopsock.conformance.testing.LoopExtension;
+import io.loopsock.conformance.testing.SocketScope;
 import io.loopsock.socket.LoopGroup;
 import io.loopsock.socket.Socket;
 import io.loopsock.socket.SocketError;
@@ -40,36 +41,30 @@ import org.junit.jupiter.params.provider.ValueSource;
 class MakeFileExamples {
     private static final long BOUND_SECONDS = 10;
 
+    private SocketScope scope;
     private LoopGroup group;
-    private final List<AutoCloseable> toClose = new ArrayList<>();
 
     @BeforeEach
     void startGroup(LoopProvider backend) throws Exception {
-        group = LoopGroup.open(backend, 1);
+        scope = new SocketScope(backend);
+        group = scope.group();
     }
 
     @AfterEach
     void stopGroup() throws Exception {
-        for (AutoCloseable closeable : toClose.reversed()) {
-            closeable.close();
-        }
-        group.close();
+        scope.close();
     }
 
     private <T extends AutoCloseable> T closing(T closeable) {
-        toClose.add(closeable);
-        return closeable;
+        return scope.closing(closeable);
+    }
+
+    private Socket listener() throws IOException {
+        return scope.listener();
     }
 
     private Socket[] connectedPair() throws IOException {
-        Socket listener = closing(Socket.create(group));
-        listener.bind(loopback());
-        listener.listen();
-        Socket client = closing(Socket.create(group));
-        client.connect(listener.localAddress());
-        Socket server = closing(listener.accept());
-        listener.close();
-        return new Socket[] {client, server};
+        return scope.connectedPair();
     }
 
     private static ByteBuffer ascii(String text) {

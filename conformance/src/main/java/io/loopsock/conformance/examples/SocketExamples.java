@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.loopsock.ErrorCode;
 import io.loopsock.conformance.testing.LoopExtension;
+import io.loopsock.conformance.testing.SocketScope;
 import io.loopsock.socket.LoopGroup;
 import io.loopsock.socket.Socket;
 import io.loopsock.socket.SocketError;
@@ -41,41 +42,30 @@ class SocketExamples {
     private static final Duration SHORT = Duration.ofMillis(150);
     private static final long BOUND_SECONDS = 10;
 
+    private SocketScope scope;
     private LoopGroup group;
-    private final List<AutoCloseable> toClose = new ArrayList<>();
 
     @BeforeEach
     void startGroup(LoopProvider backend) throws Exception {
-        group = LoopGroup.open(backend, 1);
+        scope = new SocketScope(backend);
+        group = scope.group();
     }
 
     @AfterEach
     void stopGroup() throws Exception {
-        for (AutoCloseable closeable : toClose.reversed()) {
-            closeable.close();
-        }
-        group.close();
+        scope.close();
     }
 
     private <T extends AutoCloseable> T closing(T closeable) {
-        toClose.add(closeable);
-        return closeable;
+        return scope.closing(closeable);
     }
 
     private Socket listener() throws IOException {
-        Socket listener = closing(Socket.create(group));
-        listener.bind(loopback());
-        listener.listen();
-        return listener;
+        return scope.listener();
     }
 
-    /** A loopsock client connected to a loopsock server on the group's loop. */
     private Socket[] connectedPair() throws IOException {
-        Socket listener = listener();
-        Socket client = closing(Socket.create(group));
-        client.connect(listener.localAddress());
-        Socket server = closing(listener.accept());
-        return new Socket[] {client, server};
+        return scope.connectedPair();
     }
 
     private static ByteBuffer ascii(String text) {
