@@ -628,6 +628,45 @@ class SocketExamples {
         assertThat(later).contains(ErrorCode.EISCONN);
     }
 
+    @Test
+    @DisplayName("socket: 10,000 virtual threads blocked in recv on sockets of one loop all wake when their byte arrives")
+    void tenThousandVirtualThreadsBlockedInRecv() throws Exception {
+        int pairs = 5_000;
+        Socket listener = listener();
+        List<Socket> ends = new ArrayList<>();
+        for (int i = 0; i < pairs; i++) {
+            Socket client = closing(Socket.create(group));
+            client.connect(listener.localAddress());
+            ends.add(client);
+            ends.add(closing(listener.accept()));
+        }
+        java.util.concurrent.atomic.AtomicInteger woken = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CountDownLatch blocked = new java.util.concurrent.CountDownLatch(ends.size());
+        List<Thread> threads = new ArrayList<>();
+        for (Socket end : ends) {
+            threads.add(Thread.ofVirtual().start(() -> {
+                try {
+                    blocked.countDown();
+                    if (end.recv(1).length == 1) {
+                        woken.incrementAndGet();
+                    }
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }));
+        }
+        assertThat(blocked.await(BOUND_SECONDS, TimeUnit.SECONDS)).isTrue();
+        byte[] one = {1};
+        for (Socket end : ends) {
+            end.sendAll(ByteBuffer.wrap(one));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_SECONDS * 2);
+        for (Thread thread : threads) {
+            assertThat(thread.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))).as("a reader woke in time").isTrue();
+        }
+        assertThat(woken.get()).isEqualTo(ends.size());
+    }
+
     /** A socket call that may throw. */
     @FunctionalInterface
     private interface ThrowingCall {
