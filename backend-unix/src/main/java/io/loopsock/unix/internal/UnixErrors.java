@@ -1,0 +1,143 @@
+package io.loopsock.unix.internal;
+
+import io.loopsock.ErrorCode;
+import io.loopsock.LoopException;
+import io.netty.channel.unix.Errors;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.net.NoRouteToHostException;
+import java.nio.channels.AlreadyConnectedException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.NotYetConnectedException;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Translates errno values, and the exceptions Netty's syscalls throw, into {@link ErrorCode}s.
+ *
+ * <p>Any thread. Netty reports most failures as {@link Errors.NativeIoException} whose
+ * {@code expectedErr()} is the negative errno: those map exactly. A few are turned into JDK types
+ * on the way ({@code EBADF} to {@link ClosedChannelException}, {@code ENOTCONN} to
+ * {@link NotYetConnectedException}, {@code ENOENT} to {@link FileNotFoundException}, connect errors
+ * to a {@link java.net.ConnectException} that carries the errno only in its message); those are
+ * mapped back by type, or by the number in the message. The errno numbers are the platform's:
+ * this table is Linux's (the BSD numbers differ and come with the kqueue backend).
+ */
+public final class UnixErrors {
+    private UnixErrors() {}
+
+    /** Linux's errno numbers (asm-generic/errno-base.h and errno.h, x86_64 and aarch64 alike). */
+    private static final Map<Integer, ErrorCode> LINUX = Map.<Integer, ErrorCode>ofEntries(
+            Map.entry(1, ErrorCode.EPERM), Map.entry(2, ErrorCode.ENOENT), Map.entry(3, ErrorCode.ESRCH),
+            Map.entry(4, ErrorCode.EINTR), Map.entry(5, ErrorCode.EIO), Map.entry(6, ErrorCode.ENXIO),
+            Map.entry(7, ErrorCode.E2BIG), Map.entry(9, ErrorCode.EBADF), Map.entry(11, ErrorCode.EAGAIN),
+            Map.entry(12, ErrorCode.ENOMEM), Map.entry(13, ErrorCode.EACCES), Map.entry(14, ErrorCode.EFAULT),
+            Map.entry(16, ErrorCode.EBUSY), Map.entry(17, ErrorCode.EEXIST), Map.entry(18, ErrorCode.EXDEV),
+            Map.entry(19, ErrorCode.ENODEV), Map.entry(20, ErrorCode.ENOTDIR), Map.entry(21, ErrorCode.EISDIR),
+            Map.entry(22, ErrorCode.EINVAL), Map.entry(23, ErrorCode.ENFILE), Map.entry(24, ErrorCode.EMFILE),
+            Map.entry(25, ErrorCode.ENOTTY), Map.entry(26, ErrorCode.ETXTBSY), Map.entry(27, ErrorCode.EFBIG),
+            Map.entry(28, ErrorCode.ENOSPC), Map.entry(29, ErrorCode.ESPIPE), Map.entry(30, ErrorCode.EROFS),
+            Map.entry(31, ErrorCode.EMLINK), Map.entry(32, ErrorCode.EPIPE), Map.entry(34, ErrorCode.ERANGE),
+            Map.entry(36, ErrorCode.ENAMETOOLONG), Map.entry(38, ErrorCode.ENOSYS), Map.entry(39, ErrorCode.ENOTEMPTY),
+            Map.entry(40, ErrorCode.ELOOP), Map.entry(64, ErrorCode.ENONET), Map.entry(71, ErrorCode.EPROTO),
+            Map.entry(75, ErrorCode.EOVERFLOW), Map.entry(84, ErrorCode.EILSEQ), Map.entry(88, ErrorCode.ENOTSOCK),
+            Map.entry(89, ErrorCode.EDESTADDRREQ), Map.entry(90, ErrorCode.EMSGSIZE), Map.entry(91, ErrorCode.EPROTOTYPE),
+            Map.entry(92, ErrorCode.ENOPROTOOPT), Map.entry(93, ErrorCode.EPROTONOSUPPORT),
+            Map.entry(94, ErrorCode.ESOCKTNOSUPPORT), Map.entry(95, ErrorCode.ENOTSUP),
+            Map.entry(97, ErrorCode.EAFNOSUPPORT), Map.entry(98, ErrorCode.EADDRINUSE),
+            Map.entry(99, ErrorCode.EADDRNOTAVAIL), Map.entry(100, ErrorCode.ENETDOWN),
+            Map.entry(101, ErrorCode.ENETUNREACH), Map.entry(103, ErrorCode.ECONNABORTED),
+            Map.entry(104, ErrorCode.ECONNRESET), Map.entry(105, ErrorCode.ENOBUFS), Map.entry(106, ErrorCode.EISCONN),
+            Map.entry(107, ErrorCode.ENOTCONN), Map.entry(108, ErrorCode.ESHUTDOWN), Map.entry(110, ErrorCode.ETIMEDOUT),
+            Map.entry(111, ErrorCode.ECONNREFUSED), Map.entry(112, ErrorCode.EHOSTDOWN),
+            Map.entry(113, ErrorCode.EHOSTUNREACH), Map.entry(114, ErrorCode.EALREADY),
+            Map.entry(121, ErrorCode.EREMOTEIO), Map.entry(125, ErrorCode.ECANCELED));
+
+    private static final Pattern ERRNO_IN_MESSAGE = Pattern.compile("error\\((-?\\d+)\\)");
+
+    /**
+     * Maps an errno.
+     *
+     * @param errno the errno, positive or negative (Netty's convention)
+     * @return the code; {@link ErrorCode#UNKNOWN} for a number the table lacks
+     */
+    public static ErrorCode code(int errno) {
+        return LINUX.getOrDefault(Math.abs(errno), ErrorCode.UNKNOWN);
+    }
+
+    /**
+     * Makes the exception for an errno.
+     *
+     * @param errno the errno, positive or negative
+     * @param detail what was being done
+     * @return the exception
+     */
+    public static LoopException exception(int errno, String detail) {
+        return new LoopException(code(errno), detail + " (errno " + Math.abs(errno) + ")");
+    }
+
+    /**
+     * Maps what one of Netty's syscalls threw.
+     *
+     * @param e the exception, checked or not
+     * @param detail what was being done, for the message
+     * @return the exception to report
+     */
+    public static LoopException map(Throwable e, String detail) {
+        if (e instanceof LoopException loop) {
+            return loop;
+        }
+        if (e instanceof RuntimeException && e.getCause() instanceof IOException io) {
+            // Netty's socket factories wrap the errno in its ChannelException.
+            return new LoopException(code(io), detail, e);
+        }
+        return new LoopException(code(e), detail, e);
+    }
+
+    static ErrorCode code(Throwable e) {
+        return switch (e) {
+            case Errors.NativeIoException n -> code(n.expectedErr());
+            case ClosedChannelException c -> ErrorCode.EBADF;
+            case NotYetConnectedException n -> ErrorCode.ENOTCONN;
+            case AlreadyConnectedException a -> ErrorCode.EISCONN;
+            case FileNotFoundException f -> ErrorCode.ENOENT;
+            // Netty folds ENETUNREACH and EHOSTUNREACH into this type without the number; loopback
+            // never routes there, and the host's being unreachable is the likelier of the two.
+            case NoRouteToHostException n -> ErrorCode.EHOSTUNREACH;
+            // Netty's setsockopt/getsockopt failures (an IOException, or its ChannelException)
+            // carry only strerror's text.
+            default -> byMessage(e.getMessage());
+        };
+    }
+
+    private static ErrorCode byMessage(String message) {
+        if (message == null) {
+            return ErrorCode.UNKNOWN;
+        }
+        Matcher errno = ERRNO_IN_MESSAGE.matcher(message);
+        if (errno.find()) {
+            return code(Integer.parseInt(errno.group(1)));
+        }
+        String text = message.toLowerCase(Locale.ROOT);
+        for (ErrorCode code : new ErrorCode[] {ErrorCode.EINVAL, ErrorCode.ENOPROTOOPT, ErrorCode.EBADF,
+                ErrorCode.ENOTSOCK, ErrorCode.EPERM, ErrorCode.ENOMEM, ErrorCode.ENOBUFS, ErrorCode.ENOTCONN}) {
+            if (text.contains(STRERROR.get(code))) {
+                return code;
+            }
+        }
+        return ErrorCode.UNKNOWN;
+    }
+
+    /** glibc's strerror texts for the codes setsockopt and getsockopt can fail with. */
+    private static final Map<ErrorCode, String> STRERROR = Map.of(
+            ErrorCode.EINVAL, "invalid argument",
+            ErrorCode.ENOPROTOOPT, "protocol not available",
+            ErrorCode.EBADF, "bad file descriptor",
+            ErrorCode.ENOTSOCK, "socket operation on non-socket",
+            ErrorCode.EPERM, "operation not permitted",
+            ErrorCode.ENOMEM, "cannot allocate memory",
+            ErrorCode.ENOBUFS, "no buffer space available",
+            ErrorCode.ENOTCONN, "transport endpoint is not connected");
+}

@@ -1,0 +1,73 @@
+package io.loopsock.unix.internal;
+
+import io.loopsock.Pipe;
+import io.loopsock.ReadResult;
+import io.loopsock.Tcp;
+import io.loopsock.spi.AbstractLoop;
+import io.loopsock.spi.LoopProvider;
+import java.nio.ByteBuffer;
+
+/**
+ * A loop whose handles are the shared readiness streams; a native backend extends it with its
+ * poller ({@link #poll(long)}, {@link #wakeup()}, {@link #closePoller()} and {@link Poller}).
+ *
+ * <p>Loop-thread only, as every loop. It owns one direct read buffer that every stream of the loop
+ * reads into, as pyuv's shared slab (read callbacks see it only for the duration of the call), and
+ * one direct staging buffer for writes: Netty's syscalls take direct memory only.
+ */
+public abstract class UnixLoop extends AbstractLoop implements Poller {
+    /** Size of the shared read buffer: libuv suggests 64 KiB per read. */
+    static final int READ_BUFFER_SIZE = 64 * 1024;
+    /** Size of the staging buffer that heap (and gathered) write buffers are copied into. */
+    static final int STAGING_BUFFER_SIZE = 256 * 1024;
+
+    private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_SIZE);
+    private final ReadResult.Data readResult = new ReadResult.Data(readBuffer);
+    private final ByteBuffer staging = ByteBuffer.allocateDirect(STAGING_BUFFER_SIZE);
+
+    /**
+     * Creates a loop owned by the calling thread.
+     *
+     * @param provider the provider that opens it
+     */
+    protected UnixLoop(LoopProvider provider) {
+        super(provider);
+    }
+
+    ByteBuffer readBuffer() {
+        return readBuffer.clear();
+    }
+
+    ReadResult.Data readResult() {
+        return readResult;
+    }
+
+    ByteBuffer staging() {
+        return staging.clear();
+    }
+
+    @Override
+    public final Tcp tcp() {
+        checkOpenLoop();
+        return new UnixTcp(this);
+    }
+
+    @Override
+    public final Pipe pipe() {
+        checkOpenLoop();
+        return new UnixPipe(this);
+    }
+
+    /**
+     * Runs one ready descriptor's callback: what it or a user callback throws is recorded and
+     * rethrown by {@code run} at the end of the phase, never into the poller (Netty's epoll would
+     * log it and stall the loop for a second).
+     *
+     * @param ready the registration's callback
+     * @param readable whether the descriptor is readable (or failed)
+     * @param writable whether it is writable (or failed)
+     */
+    protected final void dispatch(Ready ready, boolean readable, boolean writable) {
+        invoke(() -> ready.ready(readable, writable));
+    }
+}

@@ -1,0 +1,822 @@
+package io.loopsock.unix.internal;
+
+import io.loopsock.Completion;
+import io.loopsock.ErrorCode;
+import io.loopsock.LoopException;
+import io.loopsock.ReadCallback;
+import io.loopsock.ReadResult;
+import io.loopsock.Stream;
+import io.loopsock.spi.AbstractHandle;
+import io.netty.channel.unix.Socket;
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.net.SocketOption;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The stream logic shared by {@link UnixTcp} and {@link UnixPipe} on every readiness backend:
+ * reading, the ordered write queue, shutdown after queued writes, listening and accepting, connect
+ * completion, options and close.
+ *
+ * <p>Loop-thread only. The socket is non-blocking and registered with the loop's {@link Poller}
+ * from the moment it exists; the interest follows the state (reading, writes queued, connecting,
+ * listening with no connection waiting to be accepted), as in libuv's {@code uv__stream_io}.
+ * Request callbacks (connect, write, shutdown) go through one ordered queue per stream,
+ * {@link #completions}, so that they run in the order the requests completed, whether a request
+ * finished inside the call that made it (the callback is then deferred to the pending phase) or
+ * later in the poll phase. Errors are the syscalls' errnos ({@link UnixErrors}).
+ *
+ * @param <S> the stream type that {@link #accept()} returns
+ */
+abstract class UnixStream<S extends Stream> extends AbstractHandle implements Stream, Poller.Ready {
+    /** The most reads of one stream per poll, so that one busy stream cannot starve the others. */
+    private static final int READS_PER_POLL = 32;
+    /** The backlog a listen below 1 asks for: libuv's and Node's usual 511 (the kernel caps it). */
+    static final int DEFAULT_BACKLOG = 511;
+    /** Room for the peer address Netty's accept writes (an IPv6 address, scope and port). */
+    private static final int ACCEPT_ADDRESS_BYTES = 26;
+
+    final UnixLoop loop;
+
+    /** The socket, once it exists: a connection or a listener. */
+    Socket socket;
+    private Poller.Registration registration;
+    private boolean readInterest;
+    private boolean writeInterest;
+
+    boolean connecting;
+    boolean connected;
+    private boolean listening;
+    private boolean reading;
+    private boolean readFailed;
+    private boolean shutdownRequested;
+    /** From shutdown() until its callback has run: a reset close is refused meanwhile (rule 110). */
+    private boolean shutdownInProgress;
+    private boolean resetOnClose;
+
+    private ReadCallback onRead;
+    private Completion onConnection;
+    private Completion onConnect;
+    private Completion onShutdown;
+    private Socket waitingToBeAccepted;
+    private byte[] acceptAddress;
+
+    private final ArrayDeque<WriteRequest> writes = new ArrayDeque<>();
+    private long queuedBytes;
+    private final ArrayDeque<Done> completions = new ArrayDeque<>();
+    private boolean flushScheduled;
+    private final Runnable flushTask = this::flushScheduledCompletions;
+
+    /** Options set before the socket exists, applied when it is created. */
+    final Map<SocketOption<?>, Object> pendingOptions = new LinkedHashMap<>();
+
+    UnixStream(UnixLoop loop) {
+        super(loop);
+        this.loop = loop;
+    }
+
+    /** Creates the stream for a connection a listener accepted. */
+    abstract S accepted(Socket socket) throws LoopException;
+
+    /** The options of this kind of stream. */
+    abstract Set<SocketOption<?>> options();
+
+    /** Opens a throwaway socket of this kind, on which an option value can be tried. */
+    abstract Socket throwaway();
+
+    // ---- the socket -------------------------------------------------------------------------
+
+    /**
+     * Adopts a new socket: registers it with the poller. On failure the socket is closed and the
+     * handle has none.
+     */
+    final void adoptSocket(Socket fresh) throws LoopException {
+        socket = fresh;
+        readInterest = false;
+        writeInterest = false;
+        try {
+            registration = loop.register(fresh, this);
+        } catch (LoopException | RuntimeException e) {
+            socket = null;
+            closeQuietly(fresh);
+            throw UnixErrors.map(e, "register");
+        }
+    }
+
+    /** Cancels the socket's registration, before the socket is closed. */
+    final void dropRegistration() {
+        if (registration != null) {
+            registration.cancel();
+            registration = null;
+        }
+    }
+
+    /** Applies the options set before the socket existed. */
+    final void applyPendingOptions(Socket fresh) throws IOException {
+        for (var option : pendingOptions.entrySet()) {
+            UnixOptions.set(fresh, option.getKey(), option.getValue());
+        }
+    }
+
+    // ---- reading ----------------------------------------------------------------------------
+
+    @Override
+    public final void startRead(ReadCallback callback) throws LoopException {
+        checkOpen();
+        Objects.requireNonNull(callback, "callback");
+        if (reading) {
+            throw new LoopException(ErrorCode.EALREADY, "already reading");
+        }
+        if (!connected || readFailed) {
+            throw new LoopException(ErrorCode.ENOTCONN, listening ? "a listener cannot read" : "not connected");
+        }
+        onRead = callback;
+        reading = true;
+        refresh();
+    }
+
+    @Override
+    public final void stopRead() {
+        owner().checkThread();
+        if (reading) {
+            reading = false;
+            onRead = null;
+            refresh();
+        }
+    }
+
+    private void onReadable() {
+        for (int i = 0; i < READS_PER_POLL && reading; i++) {
+            ByteBuffer buffer = loop.readBuffer();
+            int n;
+            try {
+                // Netty's recv: > 0 bytes, 0 would block, -1 the end of the stream.
+                n = socket.recv(buffer, 0, buffer.capacity());
+            } catch (IOException | RuntimeException e) {
+                readFailed(UnixErrors.map(e, "read"));
+                return;
+            }
+            if (n > 0) {
+                buffer.limit(n);
+                deliver(onRead, loop.readResult());
+                if (n < buffer.capacity()) {
+                    return;
+                }
+            } else if (n < 0) {
+                // The end of the stream stops reading but keeps the stream open and writable
+                // (rules 87, 88); reading again reports the end again, as the kernel does.
+                ReadCallback callback = onRead;
+                stopRead();
+                deliver(callback, ReadResult.EndOfStream.INSTANCE);
+                return;
+            } else {
+                return;
+            }
+        }
+    }
+
+    private void readFailed(LoopException error) {
+        // After a read error the stream is neither readable nor writable (rule 89).
+        readFailed = true;
+        ReadCallback callback = onRead;
+        stopRead();
+        deliver(callback, new ReadResult.Failed(error));
+    }
+
+    // ---- writing ----------------------------------------------------------------------------
+
+    @Override
+    public final void write(ByteBuffer data, Completion onWrite) throws LoopException {
+        Objects.requireNonNull(data, "data");
+        write(new ByteBuffer[] {data}, onWrite);
+    }
+
+    @Override
+    public final void write(ByteBuffer[] data, Completion onWrite) throws LoopException {
+        checkOpen();
+        Objects.requireNonNull(data, "data");
+        if (data.length == 0) {
+            throw new LoopException(ErrorCode.EINVAL, "a write needs at least one buffer");
+        }
+        checkWritable();
+        ByteBuffer[] views = new ByteBuffer[data.length];
+        long total = 0;
+        for (int i = 0; i < data.length; i++) {
+            views[i] = Objects.requireNonNull(data[i], "data[" + i + "]").slice();
+            total += views[i].remaining();
+        }
+        requestStarted();
+        writes.add(new WriteRequest(views, onWrite));
+        queuedBytes += total;
+        if (connected && writes.size() == 1) {
+            flushWrites();
+            scheduleCompletions();
+        }
+        refresh();
+    }
+
+    private void checkWritable() throws LoopException {
+        if (listening) {
+            throw new LoopException(ErrorCode.EPIPE, "a listener cannot write");
+        }
+        if (!connected && !connecting) {
+            throw new LoopException(ErrorCode.EBADF, "not connected");
+        }
+        if (shutdownRequested || readFailed) {
+            throw new LoopException(ErrorCode.EPIPE, shutdownRequested ? "shut down for writing" : "the stream failed");
+        }
+    }
+
+    @Override
+    public final int tryWrite(ByteBuffer data) throws LoopException {
+        checkOpen();
+        Objects.requireNonNull(data, "data");
+        checkWritable();
+        if (connecting || !writes.isEmpty() || !data.hasRemaining()) {
+            return 0;
+        }
+        try {
+            int n = send(data);
+            data.position(data.position() + n);
+            return n;
+        } catch (IOException | RuntimeException e) {
+            throw UnixErrors.map(e, "try write");
+        }
+    }
+
+    /**
+     * Sends what the socket takes of one buffer now; Netty's send needs direct memory, so a heap
+     * buffer goes through the loop's staging buffer. Leaves the buffer's position alone.
+     */
+    private int send(ByteBuffer data) throws IOException {
+        if (data.isDirect()) {
+            return socket.send(data, data.position(), data.limit());
+        }
+        ByteBuffer staging = loop.staging();
+        int count = Math.min(data.remaining(), staging.capacity());
+        staging.put(0, data, data.position(), count);
+        return socket.send(staging, 0, count);
+    }
+
+    /** Writes queued requests until the socket is full; finished ones go to the completion queue. */
+    private void flushWrites() {
+        WriteRequest request;
+        while ((request = writes.peek()) != null) {
+            long written;
+            try {
+                written = request.writeTo(this);
+            } catch (IOException | RuntimeException e) {
+                failWrites(UnixErrors.map(e, "write"));
+                return;
+            }
+            queuedBytes -= written;
+            if (!request.isDone()) {
+                return;
+            }
+            writes.poll();
+            completions.add(new Done(request.callback, null));
+        }
+        if (shutdownRequested && onShutdown != null) {
+            shutdownNow();
+        }
+    }
+
+    private void failWrites(LoopException error) {
+        WriteRequest request;
+        while ((request = writes.poll()) != null) {
+            completions.add(new Done(request.callback, error));
+        }
+        queuedBytes = 0;
+        if (shutdownRequested && onShutdown != null) {
+            completions.add(new Done(onShutdown, error, Kind.SHUTDOWN));
+            onShutdown = null;
+        }
+    }
+
+    @Override
+    public final long writeQueueSize() {
+        owner().checkThread();
+        return queuedBytes;
+    }
+
+    @Override
+    public final void shutdown(Completion callback) throws LoopException {
+        checkOpen();
+        if ((!connected && !connecting) || shutdownRequested || readFailed) {
+            throw new LoopException(ErrorCode.ENOTCONN, shutdownRequested ? "already shut down" : "not connected");
+        }
+        shutdownRequested = true;
+        shutdownInProgress = true;
+        // A null callback still needs a slot in the completion queue, so it stands as a no-op.
+        onShutdown = callback != null ? callback : error -> {};
+        requestStarted();
+        if (connected && writes.isEmpty()) {
+            shutdownNow();
+            scheduleCompletions();
+        }
+        refresh();
+    }
+
+    private void shutdownNow() {
+        LoopException error = null;
+        try {
+            socket.shutdown(false, true);
+        } catch (IOException | RuntimeException e) {
+            error = UnixErrors.map(e, "shutdown");
+            if (error.code() == ErrorCode.ENOTCONN) {
+                // shutdown(2) on a connection the peer has torn down (a reset) says ENOTCONN, as
+                // libuv would pass on; the suite's pair model (rules 105, 108) wants the error of
+                // a peer that is gone instead: the reset still pending on the socket if a read or
+                // write has not taken it yet, else EPIPE, what the next send would say.
+                int pending = 0;
+                try {
+                    pending = socket.getSoError();
+                } catch (IOException | RuntimeException ignored) {
+                    // EPIPE stands.
+                }
+                error = pending != 0 ? UnixErrors.exception(pending, "shutdown")
+                        : new LoopException(ErrorCode.EPIPE, "shutdown: the peer is gone", error);
+            }
+        }
+        completions.add(new Done(onShutdown, error, Kind.SHUTDOWN));
+        onShutdown = null;
+    }
+
+    // ---- connecting ---------------------------------------------------------------------------
+
+    /**
+     * Starts a non-blocking connect on the handle's socket (registered already); every outcome
+     * arrives through the callback.
+     */
+    final void startConnect(SocketAddress target, Completion callback) {
+        onConnect = callback;
+        connecting = true;
+        requestStarted();
+        try {
+            if (socket.connect(target)) {
+                connected();
+            } else {
+                refresh();
+            }
+        } catch (IOException | RuntimeException e) {
+            connectFailed(UnixErrors.map(e, "connect " + target), true);
+        }
+        scheduleCompletions();
+    }
+
+    /** Reports a connect that failed before it could start, through the callback. */
+    final void failConnect(LoopException error, Completion callback) {
+        onConnect = callback;
+        connecting = true;
+        requestStarted();
+        connectFailed(error, false);
+        scheduleCompletions();
+    }
+
+    private void onConnectable() {
+        // SO_ERROR is read exactly once: reading it clears it, and a later finishConnect would
+        // then report success for a refused connect.
+        int error;
+        try {
+            error = socket.getSoError();
+        } catch (IOException | RuntimeException e) {
+            connectFailed(UnixErrors.map(e, "connect"), true);
+            return;
+        }
+        if (error != 0) {
+            connectFailed(UnixErrors.exception(error, "connect"), true);
+        } else {
+            connected();
+        }
+    }
+
+    private void connected() {
+        connecting = false;
+        connected = true;
+        completions.add(new Done(onConnect, null, Kind.CONNECT));
+        onConnect = null;
+        flushWrites();
+        refresh();
+    }
+
+    private void connectFailed(LoopException error, boolean dropSocket) {
+        // The handle stays open (rule 78); queued writes and a shutdown are cancelled (rule 95).
+        connecting = false;
+        if (dropSocket && socket != null) {
+            // Linux answers a second connect on a socket whose connect failed with ECONNABORTED;
+            // the next connect gets a fresh socket (bound again to the address asked for, if any).
+            Socket failed = socket;
+            socket = null;
+            dropRegistration();
+            closeQuietly(failed);
+        }
+        completions.add(new Done(onConnect, error, Kind.CONNECT));
+        onConnect = null;
+        cancelRequests();
+        refresh();
+    }
+
+    // ---- listening --------------------------------------------------------------------------
+
+    /** Starts accepting on the handle's socket, which listens already. */
+    final void startListening(Completion callback) {
+        onConnection = callback;
+        listening = true;
+        acceptAddress = new byte[ACCEPT_ADDRESS_BYTES];
+        refresh();
+    }
+
+    final boolean isListening() {
+        return listening;
+    }
+
+    final void setConnectionCallback(Completion callback) {
+        onConnection = callback;
+    }
+
+    private void onAcceptable() {
+        // While a connection waits for accept(), no further one is taken from the kernel (rule 73).
+        while (listening && waitingToBeAccepted == null) {
+            int fd;
+            try {
+                fd = socket.accept(acceptAddress);
+            } catch (IOException | RuntimeException e) {
+                complete(onConnection, UnixErrors.map(e, "accept"));
+                return;
+            }
+            if (fd < 0) {
+                return;
+            }
+            waitingToBeAccepted = new Socket(fd);
+            refresh();
+            complete(onConnection, null);
+        }
+    }
+
+    @Override
+    public final S accept() throws LoopException {
+        checkOpen();
+        if (!listening) {
+            throw new LoopException(ErrorCode.EINVAL, "not listening");
+        }
+        Socket accepted = waitingToBeAccepted;
+        if (accepted == null) {
+            throw new LoopException(ErrorCode.EAGAIN, "no connection is waiting");
+        }
+        waitingToBeAccepted = null;
+        refresh();
+        return accepted(accepted);
+    }
+
+    /**
+     * Sets up this new stream around an accepted socket; if that fails, the stream closes (it was
+     * registered with the loop when it was made) and the error goes to the caller of accept. The
+     * kernel gave the accepted socket the listener's options already.
+     */
+    final void adopt(Socket accepted) throws LoopException {
+        connected = true;
+        try {
+            adoptSocket(accepted);
+        } catch (LoopException e) {
+            close();
+            throw e;
+        }
+    }
+
+    // ---- readiness --------------------------------------------------------------------------
+
+    /** Called by the loop's poll when the socket is ready. */
+    @Override
+    public final void ready(boolean readable, boolean writable) {
+        if (closing()) {
+            return;
+        }
+        if (writable && connecting) {
+            onConnectable();
+        }
+        if (readable && listening) {
+            onAcceptable();
+        }
+        if (readable && reading) {
+            onReadable();
+        }
+        if (writable && connected && !writes.isEmpty() && !closing()) {
+            flushWrites();
+        }
+        if (!closing()) {
+            flushCompletions();
+            refresh();
+        }
+    }
+
+    /** Sets the poller's interest and the active flag from the state. */
+    final void refresh() {
+        boolean read = false;
+        boolean write = false;
+        if (connecting) {
+            write = true;
+        } else if (connected) {
+            read = reading;
+            write = !writes.isEmpty();
+        }
+        if (listening && waitingToBeAccepted == null) {
+            read = true;
+        }
+        if (registration != null && (read != readInterest || write != writeInterest)) {
+            registration.interest(read, write);
+            readInterest = read;
+            writeInterest = write;
+        }
+        setActive(reading || listening || connecting || !writes.isEmpty() || onShutdown != null);
+    }
+
+    // ---- completions ------------------------------------------------------------------------
+
+    private void scheduleCompletions() {
+        if (!completions.isEmpty() && !flushScheduled) {
+            flushScheduled = true;
+            defer(flushTask);
+        }
+    }
+
+    private void flushScheduledCompletions() {
+        flushScheduled = false;
+        if (!closing()) {
+            // A closing stream delivers everything, cancellations included, in the close phase.
+            flushCompletions();
+            refresh();
+        }
+    }
+
+    /**
+     * Fails a request that never started (a pipe connect on a connected pipe) through its callback,
+     * in order with the stream's other completions.
+     */
+    final void rejectLater(Completion callback, LoopException error) {
+        requestStarted();
+        completions.add(new Done(callback, error));
+        scheduleCompletions();
+    }
+
+    /**
+     * Runs finished request callbacks in the order they finished; each request finishes once. Only
+     * those finished before the call: a write made by one of these callbacks that finishes at once
+     * is delivered later, from the pending phase, so a producer that writes from its write
+     * callback cannot keep the loop here (libuv defers such completions the same way).
+     */
+    private void flushCompletions() {
+        for (int n = completions.size(); n > 0; n--) {
+            Done done = completions.poll();
+            requestFinished();
+            if (done.kind == Kind.SHUTDOWN) {
+                shutdownInProgress = false;
+            }
+            complete(done.callback, done.error);
+        }
+    }
+
+    private void cancelRequests() {
+        LoopException cancelled = new LoopException(ErrorCode.ECANCELED);
+        if (onConnect != null) {
+            completions.add(new Done(onConnect, cancelled, Kind.CONNECT));
+            onConnect = null;
+        }
+        failWrites(cancelled);
+        if (onShutdown != null) {
+            completions.add(new Done(onShutdown, cancelled, Kind.SHUTDOWN));
+            onShutdown = null;
+        }
+    }
+
+    // ---- closing ----------------------------------------------------------------------------
+
+    /** Makes the close send a reset (SO_LINGER 0) instead of an orderly end. */
+    final void resetOnClose() throws LoopException {
+        checkOpen();
+        if (shutdownInProgress) {
+            throw new LoopException(ErrorCode.EINVAL, "a shutdown is in progress");
+        }
+        resetOnClose = true;
+    }
+
+    @Override
+    protected void onClose() {
+        reading = false;
+        onRead = null;
+        listening = false;
+        // The registration goes before the descriptor: the poller keys registrations by number,
+        // and a new socket may get this number as soon as it is closed (rule 76).
+        dropRegistration();
+        if (resetOnClose && socket != null) {
+            try {
+                socket.setSoLinger(0);
+            } catch (IOException | RuntimeException e) {
+                // The socket may already be shut down (rule 111): the close still goes ahead.
+            }
+        }
+        // The descriptor is released now (rule 18).
+        closeQuietly(socket);
+        closeQuietly(waitingToBeAccepted);
+        waitingToBeAccepted = null;
+        connecting = false;
+        connected = false;
+        // A connect that succeeded at once but whose callback has not run yet is cancelled, as in
+        // libuv, where the connect request lives until its callback; writes keep their outcome.
+        for (int i = completions.size(); i > 0; i--) {
+            Done done = completions.poll();
+            completions.add(done.kind == Kind.CONNECT && done.error == null
+                    ? new Done(done.callback, new LoopException(ErrorCode.ECANCELED), Kind.CONNECT) : done);
+        }
+        cancelRequests();
+        releaseName();
+    }
+
+    /** Removes what a listener created in the file system, if anything. */
+    void releaseName() {}
+
+    @Override
+    protected void onCloseCompleted() {
+        while (!completions.isEmpty()) {
+            flushCompletions();
+        }
+    }
+
+    static void closeQuietly(Socket socket) {
+        if (socket != null) {
+            try {
+                socket.close();
+            } catch (IOException e) {
+                // Nothing useful can be done about a failing close of a socket we are abandoning.
+            }
+        }
+    }
+
+    // ---- state and options --------------------------------------------------------------------
+
+    @Override
+    public final boolean isReadable() {
+        owner().checkThread();
+        return connected && !readFailed && !closing();
+    }
+
+    @Override
+    public final boolean isWritable() {
+        owner().checkThread();
+        return connected && !shutdownRequested && !readFailed && !closing();
+    }
+
+    /**
+     * Every option of the kind, in every state: the socket is a real one, and Linux gives a
+     * listener's options to the connections it accepts.
+     */
+    @Override
+    public final Set<SocketOption<?>> supportedOptions() {
+        owner().checkThread();
+        return options();
+    }
+
+    @Override
+    public final <T> void setOption(SocketOption<T> name, T value) throws LoopException {
+        checkOpen();
+        Objects.requireNonNull(name, "name");
+        if (!options().contains(name)) {
+            throw new UnsupportedOperationException("'" + name + "' is not supported");
+        }
+        Object checked = UnixOptions.check(name, value);
+        if (socket == null) {
+            // Kept for the socket to come; tried now on a throwaway socket, so that a value the
+            // kernel refuses fails here and not at connect.
+            pendingOptions.put(name, validate(name, checked));
+            return;
+        }
+        try {
+            UnixOptions.set(socket, name, checked);
+        } catch (IOException | RuntimeException e) {
+            throw UnixErrors.map(e, "set " + name);
+        }
+    }
+
+    @Override
+    public final <T> T option(SocketOption<T> name) throws LoopException {
+        checkOpen();
+        Objects.requireNonNull(name, "name");
+        if (!options().contains(name)) {
+            throw new UnsupportedOperationException("'" + name + "' is not supported");
+        }
+        if (socket == null) {
+            if (pendingOptions.containsKey(name)) {
+                return name.type().cast(pendingOptions.get(name));
+            }
+            throw new LoopException(ErrorCode.EBADF, "no socket yet");
+        }
+        try {
+            return name.type().cast(UnixOptions.get(socket, name));
+        } catch (IOException | RuntimeException e) {
+            throw UnixErrors.map(e, "get " + name);
+        }
+    }
+
+    private Object validate(SocketOption<?> name, Object value) throws LoopException {
+        Socket probe = null;
+        try {
+            probe = throwaway();
+            UnixOptions.set(probe, name, value);
+            return UnixOptions.get(probe, name);
+        } catch (IOException | RuntimeException e) {
+            throw UnixErrors.map(e, "set " + name);
+        } finally {
+            closeQuietly(probe);
+        }
+    }
+
+    /** Checks the common part of the kernel queries on a stream. */
+    final void checkReadableQuery() throws LoopException {
+        checkOpen();
+        if (listening) {
+            throw new LoopException(ErrorCode.EINVAL, "a listener has no bytes to read");
+        }
+        if (!connected) {
+            throw new LoopException(ErrorCode.ENOTCONN, "not connected");
+        }
+    }
+
+    @Override
+    public final int bytesReadable() throws LoopException {
+        checkReadableQuery();
+        return Ioctl.queryInt(socket.intValue(), Ioctl.FIONREAD, "bytes readable");
+    }
+
+    /** One write request: its buffers, sent in order, and its callback. */
+    private static final class WriteRequest {
+        private final ByteBuffer[] buffers;
+        private final Completion callback;
+        private int first;
+
+        WriteRequest(ByteBuffer[] buffers, Completion callback) {
+            this.buffers = buffers;
+            this.callback = callback;
+            skipEmpty();
+        }
+
+        /** Sends until the socket is full or the request is done; returns the bytes sent. */
+        long writeTo(UnixStream<?> stream) throws IOException {
+            long total = 0;
+            while (first < buffers.length) {
+                long sent;
+                int offered;
+                if (first == buffers.length - 1 && buffers[first].isDirect()) {
+                    ByteBuffer only = buffers[first];
+                    offered = only.remaining();
+                    sent = stream.socket.send(only, only.position(), only.limit());
+                    only.position(only.position() + (int) sent);
+                } else {
+                    // Several buffers, or heap memory: gathered into the direct staging buffer.
+                    ByteBuffer staging = stream.loop.staging();
+                    for (int i = first; i < buffers.length && staging.hasRemaining(); i++) {
+                        int take = Math.min(buffers[i].remaining(), staging.remaining());
+                        staging.put(staging.position(), buffers[i], buffers[i].position(), take);
+                        staging.position(staging.position() + take);
+                    }
+                    offered = staging.position();
+                    sent = stream.socket.send(staging, 0, offered);
+                    long left = sent;
+                    for (int i = first; left > 0; i++) {
+                        int take = (int) Math.min(left, buffers[i].remaining());
+                        buffers[i].position(buffers[i].position() + take);
+                        left -= take;
+                    }
+                }
+                total += sent;
+                skipEmpty();
+                if (sent < offered) {
+                    break;
+                }
+            }
+            return total;
+        }
+
+        private void skipEmpty() {
+            while (first < buffers.length && !buffers[first].hasRemaining()) {
+                first++;
+            }
+        }
+
+        boolean isDone() {
+            return first == buffers.length;
+        }
+    }
+
+    /** A finished request waiting for its callback. */
+    private record Done(Completion callback, LoopException error, Kind kind) {
+        Done(Completion callback, LoopException error) {
+            this(callback, error, Kind.WRITE);
+        }
+    }
+
+    private enum Kind { CONNECT, WRITE, SHUTDOWN }
+}
