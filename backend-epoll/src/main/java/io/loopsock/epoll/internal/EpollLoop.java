@@ -40,6 +40,8 @@ final class EpollLoop extends UnixLoop {
     private volatile boolean wakeupPending;
     /** Whether the current poll refreshed the loop's time since its wait returned. */
     private boolean timeRefreshed;
+    /** Counts polls; a handle remembers the one it was registered in. */
+    private long polls;
 
     EpollLoop(EpollLoopProvider provider) throws LoopException {
         super(provider);
@@ -59,6 +61,7 @@ final class EpollLoop extends UnixLoop {
     protected void poll(long timeoutMillis) {
         pollThread = Thread.currentThread();
         timeRefreshed = false;
+        polls++;
         context.arm(timeoutMillis);
         // The handler never throws: what a callback throws is recorded by dispatch, and a failing
         // epoll_wait is logged by Netty, which then waits a second before returning.
@@ -106,7 +109,12 @@ final class EpollLoop extends UnixLoop {
         boolean failed = (ops & (EPOLLERR | EPOLLHUP)) != 0;
         boolean readable = failed || (ops & EpollIoOps.EPOLLIN.value()) != 0;
         boolean writable = failed || (ops & EpollIoOps.EPOLLOUT.value()) != 0;
-        if (handle.registration != null && handle.registration.isValid()) {
+        // Netty finds a handle by descriptor number. A handle registered by a callback of this
+        // very poll may have the number of a descriptor closed earlier in it, and the rest of
+        // this poll's events for that number were the old descriptor's: they are dropped, as
+        // libuv's uv__platform_invalidate_fd drops them. (A connecting socket would otherwise
+        // read SO_ERROR 0 from a stale EPOLLOUT and call itself connected.)
+        if (handle.registration != null && handle.registration.isValid() && handle.bornIn != polls) {
             dispatch(handle.ready, readable, writable);
         }
     }
@@ -122,6 +130,8 @@ final class EpollLoop extends UnixLoop {
         private final Ready ready;
         IoRegistration registration;
         private boolean submitted;
+        /** The poll during which (or after which, outside any poll) the handle was registered. */
+        final long bornIn = polls;
 
         Handle(FileDescriptor fd, Ready ready) {
             this.fd = fd;
