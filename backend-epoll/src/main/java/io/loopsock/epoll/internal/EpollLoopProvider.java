@@ -24,6 +24,7 @@ public final class EpollLoopProvider implements LoopProvider {
     private static final Set<Capability> CAPABILITIES = Set.of(
             Capability.BYTES_READABLE,
             Capability.PIPE_BYTES_READABLE,
+            Capability.PIPE_ABSTRACT_NAMES,
             Capability.BYTES_UNSENT,
             Capability.TCP_INFO,
             Capability.TCP_REUSE_PORT,

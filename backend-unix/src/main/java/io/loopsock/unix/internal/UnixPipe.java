@@ -22,8 +22,8 @@ import java.util.Set;
  * <p>Loop-thread only. {@code bind} creates and binds the socket, {@code listen} listens with the
  * backlog given, as in libuv. Netty's native bind removes a file already at the path before it
  * binds; libuv does not (rule 142), so {@code bind} refuses a path where any file exists with
- * {@link ErrorCode#EADDRINUSE} first. Abstract names are not offered yet: Netty's bind and connect
- * give the kernel the whole {@code sun_path}, so an abstract name would not be the name asked for.
+ * {@link ErrorCode#EADDRINUSE} first. Linux abstract names (a leading {@code '\0'}) pass through
+ * Netty as they are, with their exact length, and create no file.
  */
 final class UnixPipe extends UnixStream<Pipe> implements Pipe {
     /** sun_path holds 108 bytes on Linux, 104 on BSD and macOS, the terminating NUL included. */
@@ -55,15 +55,30 @@ final class UnixPipe extends UnixStream<Pipe> implements Pipe {
         return UnixSockets.domain();
     }
 
+    /** Whether the platform has abstract names: Linux only. */
+    static final boolean ABSTRACT_NAMES =
+            System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux");
+
+    /**
+     * Checks a name; returns its path, or null for an abstract name.
+     */
     private static Path path(String name) throws LoopException {
         if (name.isEmpty()) {
             throw new LoopException(ErrorCode.EINVAL, "empty pipe name");
         }
-        if (name.charAt(0) == '\0') {
-            throw new LoopException(ErrorCode.ENOTSUP, "abstract Unix-domain names are not supported yet");
+        boolean isAbstract = name.charAt(0) == '\0';
+        if (isAbstract && !ABSTRACT_NAMES) {
+            throw new LoopException(ErrorCode.ENOTSUP, "abstract Unix-domain names are Linux's");
         }
-        if (name.indexOf('\0') >= 0) {
+        if (name.indexOf('\0', 1) >= 0) {
             throw new LoopException(ErrorCode.EINVAL, "a pipe name with an embedded NUL");
+        }
+        if (isAbstract) {
+            // An abstract name has no terminating NUL: it may fill all of sun_path.
+            if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES + 1) {
+                throw new LoopException(ErrorCode.EINVAL, "abstract pipe name longer than " + (MAX_NAME_BYTES + 1) + " bytes");
+            }
+            return null;
         }
         if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
             // libuv's UV_PIPE_NO_TRUNCATE behaviour: never bind a silently shortened path (rule 144).
@@ -100,7 +115,7 @@ final class UnixPipe extends UnixStream<Pipe> implements Pipe {
             throw new LoopException(ErrorCode.EINVAL, "already bound");
         }
         Path path = path(name);
-        if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+        if (path != null && Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             throw new LoopException(ErrorCode.EADDRINUSE, "bind " + name + ": a file exists at the path");
         }
         Socket fresh = newSocket();
