@@ -26,6 +26,9 @@ final class UnixOptions {
     private static final int TCP_KEEPINTVL = 5;
     private static final int TCP_KEEPCNT = 6;
     private static final int TCP_QUICKACK = 12;
+    private static final int SOL_SOCKET = 1;
+    /** Linux's SO_INCOMING_NAPI_ID: the receive queue's NAPI id, read-only, 0 on loopback. */
+    private static final int SO_INCOMING_NAPI_ID = 56;
 
     /** The options of TCP handles, listeners and connections alike. */
     static final Set<SocketOption<?>> TCP = ordered(
@@ -40,7 +43,8 @@ final class UnixOptions {
             ExtendedSocketOptions.TCP_KEEPIDLE,
             ExtendedSocketOptions.TCP_KEEPINTERVAL,
             ExtendedSocketOptions.TCP_KEEPCOUNT,
-            ExtendedSocketOptions.TCP_QUICKACK);
+            ExtendedSocketOptions.TCP_QUICKACK,
+            ExtendedSocketOptions.SO_INCOMING_NAPI_ID);
 
     /** The options of pipes: what a Unix-domain stream socket has. */
     static final Set<SocketOption<?>> PIPE = ordered(
@@ -113,6 +117,9 @@ final class UnixOptions {
             socket.setIntOpt(IPPROTO_TCP, TCP_KEEPCNT, (Integer) value);
         } else if (name == ExtendedSocketOptions.TCP_QUICKACK) {
             socket.setIntOpt(IPPROTO_TCP, TCP_QUICKACK, (Boolean) value ? 1 : 0);
+        } else if (name == ExtendedSocketOptions.SO_INCOMING_NAPI_ID) {
+            // As the JDK's sockets: the option can be read, never set.
+            throw new java.net.SocketException("Attempt to set read-only option");
         } else {
             throw new UnsupportedOperationException("'" + name + "' is not supported");
         }
@@ -163,6 +170,8 @@ final class UnixOptions {
             return socket.getIntOpt(IPPROTO_TCP, TCP_KEEPCNT);
         } else if (name == ExtendedSocketOptions.TCP_QUICKACK) {
             return socket.getIntOpt(IPPROTO_TCP, TCP_QUICKACK) != 0;
+        } else if (name == ExtendedSocketOptions.SO_INCOMING_NAPI_ID) {
+            return socket.getIntOpt(SOL_SOCKET, SO_INCOMING_NAPI_ID);
         }
         throw new UnsupportedOperationException("'" + name + "' is not supported");
     }

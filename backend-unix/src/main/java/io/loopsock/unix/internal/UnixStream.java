@@ -74,6 +74,8 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
 
     /** Options set before the socket exists, applied when it is created. */
     final Map<SocketOption<?>, Object> pendingOptions = new LinkedHashMap<>();
+    /** The options the user set, before or after the socket existed. */
+    final java.util.Set<SocketOption<?>> chosenOptions = new java.util.HashSet<>();
 
     UnixStream(UnixLoop loop) {
         super(loop);
@@ -688,6 +690,7 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
             throw new UnsupportedOperationException("'" + name + "' is not supported");
         }
         Object checked = UnixOptions.check(name, value);
+        chosenOptions.add(name);
         if (socket == null) {
             // Kept for the socket to come; tried now on a throwaway socket, so that a value the
             // kernel refuses fails here and not at connect.

@@ -13,6 +13,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketOption;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Objects;
@@ -22,7 +23,9 @@ import java.util.Set;
  * A TCP handle on a native socket.
  *
  * <p>Loop-thread only. As in libuv, {@code bind} creates the socket at once (the backend declares
- * {@code TCP_EARLY_BIND}) with {@code SO_REUSEADDR} set (rule 68); an {@code EADDRINUSE} of the
+ * {@code TCP_EARLY_BIND}) and binds with {@code SO_REUSEADDR} on, but, as loopsock decides (rule
+ * 68), the option then reads as the JDK's sockets have it: off on a bound or connected stream,
+ * on for a listener, unless the user chose otherwise; an {@code EADDRINUSE} of the
  * bind is kept and reported by {@code listen} or the connect callback (rule 66), other bind errors
  * are thrown at once. The socket's family follows the address: an IPv4 address gets an IPv4
  * socket, an IPv6 one a dual-stack socket unless {@code IPV6_ONLY} is given.
@@ -120,8 +123,12 @@ final class UnixTcp extends UnixStream<Tcp> implements Tcp {
      */
     private void createBoundSocket() throws LoopException {
         createSocket(bindAddress.getAddress() instanceof Inet6Address);
+        boolean reuseAddressChosen = chosenOptions.contains(StandardSocketOptions.SO_REUSEADDR);
         try {
-            socket.setReuseAddress(true);
+            if (!reuseAddressChosen) {
+                // Bound as libuv binds, so that a port with connections in TIME_WAIT can be bound.
+                socket.setReuseAddress(true);
+            }
             if (bindIpv6Only) {
                 socket.setIntOpt(IPPROTO_IPV6, IPV6_V6ONLY, 1);
             }
@@ -135,6 +142,10 @@ final class UnixTcp extends UnixStream<Tcp> implements Tcp {
         }
         try {
             socket.bind(bindAddress);
+            if (!reuseAddressChosen) {
+                // Then it reads as on a bound java.net.Socket; listen turns it on again.
+                socket.setReuseAddress(false);
+            }
         } catch (IOException | RuntimeException e) {
             LoopException error = UnixErrors.map(e, "bind " + bindAddress);
             if (error.code() != ErrorCode.EADDRINUSE) {
@@ -173,6 +184,10 @@ final class UnixTcp extends UnixStream<Tcp> implements Tcp {
             throw delayedError;
         }
         try {
+            if (!chosenOptions.contains(StandardSocketOptions.SO_REUSEADDR)) {
+                // A listener has it on, as a java.net.ServerSocket (rule 68).
+                socket.setReuseAddress(true);
+            }
             socket.listen(backlog < 1 ? DEFAULT_BACKLOG : backlog);
         } catch (IOException | RuntimeException e) {
             throw UnixErrors.map(e, "listen");
