@@ -53,7 +53,7 @@ public final class Examples {
     private static final List<String> CLASSES = Stream.of(
                     "LoopRun", "LoopThreading", "HandleLifecycle", "Timer", "Watcher",
                     "TcpBindListen", "TcpConnect", "TcpAccept", "TcpRead", "TcpWrite", "TcpShutdownClose", "TcpOptions",
-                    "Pipe", "Udp", "Socket", "MakeFile")
+                    "Pipe", "Udp", "Socket", "MakeFile", "PythonPeer")
             .map(name -> "io.loopsock.conformance.examples." + name + "Examples")
             .toList();
 
