@@ -215,7 +215,8 @@ final class EpollLoop extends UnixLoop {
 
         void arm(long timeoutMillis) {
             block = timeoutMillis != 0;
-            deadline = timeoutMillis > 0 ? System.nanoTime() + timeoutMillis * 1_000_000L : -1;
+            // A timeout too long to count in nanoseconds is no deadline at all.
+            deadline = timeoutMillis > 0 && timeoutMillis < Long.MAX_VALUE / 2_000_000L ? System.nanoTime() + timeoutMillis * 1_000_000L : -1;
         }
 
         @Override

@@ -103,9 +103,11 @@ public final class UnixErrors {
             case NotYetConnectedException n -> ErrorCode.ENOTCONN;
             case AlreadyConnectedException a -> ErrorCode.EISCONN;
             case FileNotFoundException f -> ErrorCode.ENOENT;
-            // Netty folds ENETUNREACH and EHOSTUNREACH into this type without the number; loopback
-            // never routes there, and the host's being unreachable is the likelier of the two.
-            case NoRouteToHostException n -> ErrorCode.EHOSTUNREACH;
+            // Netty folds ENETUNREACH and EHOSTUNREACH into this type without the number. It comes
+            // only from a connect that fails at once, where the kernel has no route to the
+            // network: ENETUNREACH, as nio reports it. (Errors that arrive later come through
+            // SO_ERROR, with their exact number.)
+            case NoRouteToHostException n -> ErrorCode.ENETUNREACH;
             // Netty's setsockopt/getsockopt failures (an IOException, or its ChannelException)
             // carry only strerror's text.
             default -> byMessage(e.getMessage());

@@ -31,6 +31,8 @@ final class UnixPipe extends UnixStream<Pipe> implements Pipe {
             System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux") ? 107 : 103;
 
     private String boundName;
+    /** On an accepted pipe, the name of the listener that accepted it. */
+    private String listenerName;
     private Path createdPath;
     private String connectedName;
 
@@ -41,6 +43,9 @@ final class UnixPipe extends UnixStream<Pipe> implements Pipe {
     @Override
     Pipe accepted(Socket accepted) throws LoopException {
         UnixPipe pipe = new UnixPipe(loop);
+        // The kernel's name for an accepted end is the listener's; Netty's getsockname cuts an
+        // abstract name (a leading NUL) to nothing, so the listener's own name is handed on.
+        pipe.listenerName = boundName;
         pipe.adopt(accepted);
         return pipe;
     }
@@ -185,6 +190,9 @@ final class UnixPipe extends UnixStream<Pipe> implements Pipe {
         }
         if (socket == null) {
             throw new LoopException(ErrorCode.EBADF, "no socket");
+        }
+        if (listenerName != null) {
+            return listenerName;
         }
         DomainSocketAddress local = socket.localDomainSocketAddress();
         return local == null ? "" : trimmed(local.path());

@@ -702,6 +702,8 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
         } catch (IOException | RuntimeException e) {
             throw UnixErrors.map(e, "set " + name);
         }
+        // Kept too: a failed connect drops its socket, and the next one gets the options again.
+        pendingOptions.put(name, checked);
     }
 
     @Override

@@ -112,7 +112,15 @@ final class UnixTcp extends UnixStream<Tcp> implements Tcp {
         bindAddress = address;
         bindIpv6Only = ipv6Only;
         bindReusePort = reusePort;
-        createBoundSocket();
+        try {
+            createBoundSocket();
+        } catch (LoopException | RuntimeException e) {
+            // A bind that failed leaves the handle as it was: a later connect binds nothing.
+            bindAddress = null;
+            bindIpv6Only = false;
+            bindReusePort = false;
+            throw e;
+        }
         bound = true;
     }
 
