@@ -1,7 +1,7 @@
 /**
- * The readiness core of loopsock's native Unix backends: TCP and pipe streams on Netty's public
- * {@code io.netty.channel.unix.Socket} syscalls, written once against a small poller interface
- * that epoll implements now and kqueue will later. Not a backend: it provides no
+ * The readiness core of loopsock's native Unix backends: TCP and pipe streams and UDP handles on
+ * Netty's public {@code io.netty.channel.unix.Socket} syscalls, written once against a small
+ * poller interface that epoll implements now and kqueue will later. Not a backend: it provides no
  * {@link io.loopsock.spi.LoopProvider}, and exports its internal package only to the backends
  * built on it.
  *

@@ -6,6 +6,7 @@ import io.netty.channel.unix.Errors;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.net.NoRouteToHostException;
+import java.net.PortUnreachableException;
 import java.nio.channels.AlreadyConnectedException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.NotYetConnectedException;
@@ -20,7 +21,8 @@ import java.util.regex.Pattern;
  * <p>Any thread. Netty reports most failures as {@link Errors.NativeIoException} whose
  * {@code expectedErr()} is the negative errno: those map exactly. A few are turned into JDK types
  * on the way ({@code EBADF} to {@link ClosedChannelException}, {@code ENOTCONN} to
- * {@link NotYetConnectedException}, {@code ENOENT} to {@link FileNotFoundException}, connect errors
+ * {@link NotYetConnectedException}, {@code ENOENT} to {@link FileNotFoundException},
+ * {@code ECONNREFUSED} of a datagram socket to {@link PortUnreachableException}, connect errors
  * to a {@link java.net.ConnectException} that carries the errno only in its message); those are
  * mapped back by type, or by the number in the message. The errno numbers are the platform's:
  * this table is Linux's (the BSD numbers differ and come with the kqueue backend).
@@ -104,10 +106,13 @@ public final class UnixErrors {
             case AlreadyConnectedException a -> ErrorCode.EISCONN;
             case FileNotFoundException f -> ErrorCode.ENOENT;
             // Netty folds ENETUNREACH and EHOSTUNREACH into this type without the number. It comes
-            // only from a connect that fails at once, where the kernel has no route to the
-            // network: ENETUNREACH, as nio reports it. (Errors that arrive later come through
+            // only from a connect or a send that fails at once, where the kernel has no route to
+            // the network: ENETUNREACH, as nio reports it. (Errors that arrive later come through
             // SO_ERROR, with their exact number.)
             case NoRouteToHostException n -> ErrorCode.ENETUNREACH;
+            // Netty's sendTo and recvFrom turn ECONNREFUSED (an ICMP port unreachable reported on
+            // a connected datagram socket) into this type without the number.
+            case PortUnreachableException p -> ErrorCode.ECONNREFUSED;
             // Netty's setsockopt/getsockopt failures (an IOException, or its ChannelException)
             // carry only strerror's text.
             default -> byMessage(e.getMessage());

@@ -3,12 +3,13 @@ package io.loopsock.unix.internal;
 import io.loopsock.Pipe;
 import io.loopsock.ReadResult;
 import io.loopsock.Tcp;
+import io.loopsock.Udp;
 import io.loopsock.spi.AbstractLoop;
 import io.loopsock.spi.LoopProvider;
 import java.nio.ByteBuffer;
 
 /**
- * A loop whose handles are the shared readiness streams; a native backend extends it with its
+ * A loop whose handles are the shared readiness streams and UDP handles; a native backend extends it with its
  * poller ({@link #poll(long)}, {@link #wakeup()}, {@link #closePoller()} and {@link Poller}).
  *
  * <p>Loop-thread only, as every loop. It owns one direct read buffer that every stream of the loop
@@ -56,6 +57,12 @@ public abstract class UnixLoop extends AbstractLoop implements Poller {
     public final Pipe pipe() {
         checkOpenLoop();
         return new UnixPipe(this);
+    }
+
+    @Override
+    public final Udp udp() {
+        checkOpenLoop();
+        return new UnixUdp(this);
     }
 
     /**

@@ -9,7 +9,7 @@ import java.util.Set;
 import jdk.net.ExtendedSocketOptions;
 
 /**
- * The socket options of the shared streams, on Netty's {@link Socket} getters and setters and on
+ * The socket options of the shared streams and UDP handles, on Netty's {@link Socket} getters and setters and on
  * raw {@code getsockopt}/{@code setsockopt} for the JDK's extended options.
  *
  * <p>Any thread. Values are checked as the JDK checks them (a negative buffer size is an
@@ -29,6 +29,12 @@ final class UnixOptions {
     private static final int SOL_SOCKET = 1;
     /** Linux's SO_INCOMING_NAPI_ID: the receive queue's NAPI id, read-only, 0 on loopback. */
     private static final int SO_INCOMING_NAPI_ID = 56;
+    private static final int IPPROTO_IP = 0;
+    private static final int IP_MULTICAST_TTL = 33;
+    private static final int IP_MULTICAST_LOOP = 34;
+    private static final int IPPROTO_IPV6 = 41;
+    private static final int IPV6_MULTICAST_HOPS = 18;
+    private static final int IPV6_MULTICAST_LOOP = 19;
 
     /** The options of TCP handles, listeners and connections alike. */
     static final Set<SocketOption<?>> TCP = ordered(
@@ -51,6 +57,20 @@ final class UnixOptions {
             StandardSocketOptions.SO_RCVBUF,
             StandardSocketOptions.SO_SNDBUF,
             StandardSocketOptions.SO_LINGER);
+
+    /**
+     * The options of UDP handles: nio's list without {@code IP_MULTICAST_IF}, which belongs with
+     * multicast membership (not yet in the API).
+     */
+    static final Set<SocketOption<?>> UDP = ordered(
+            StandardSocketOptions.SO_SNDBUF,
+            StandardSocketOptions.SO_RCVBUF,
+            StandardSocketOptions.SO_REUSEADDR,
+            StandardSocketOptions.SO_REUSEPORT,
+            StandardSocketOptions.SO_BROADCAST,
+            StandardSocketOptions.IP_TOS,
+            StandardSocketOptions.IP_MULTICAST_TTL,
+            StandardSocketOptions.IP_MULTICAST_LOOP);
 
     private static Set<SocketOption<?>> ordered(SocketOption<?>... options) {
         return java.util.Collections.unmodifiableSet(new LinkedHashSet<>(java.util.List.of(options)));
@@ -76,6 +96,11 @@ final class UnixOptions {
             int tos = (Integer) value;
             if (tos < 0 || tos > 255) {
                 throw new IllegalArgumentException("IP_TOS must be between 0 and 255");
+            }
+        } else if (name == StandardSocketOptions.IP_MULTICAST_TTL) {
+            int ttl = (Integer) value;
+            if (ttl < 0 || ttl > 255) {
+                throw new IllegalArgumentException("IP_MULTICAST_TTL must be between 0 and 255");
             }
         } else if (name == StandardSocketOptions.SO_LINGER) {
             int linger = (Integer) value;
@@ -123,6 +148,60 @@ final class UnixOptions {
         } else {
             throw new UnsupportedOperationException("'" + name + "' is not supported");
         }
+    }
+
+    /**
+     * Sets a checked option on a UDP socket. The multicast options are per address family: an
+     * IPv6 socket gets the IPv6 option and the IPv4 one too, which Linux applies to the IPv4
+     * traffic of a dual-stack socket, as the JDK's datagram channels do.
+     *
+     * @param socket the socket
+     * @param ipv6 whether the socket is an IPv6 one
+     * @param name the option
+     * @param value a value that passed {@link #check}
+     * @throws IOException the kernel's refusal
+     */
+    static void setDatagram(Socket socket, boolean ipv6, SocketOption<?> name, Object value) throws IOException {
+        if (name == StandardSocketOptions.SO_BROADCAST) {
+            socket.setBroadcast((Boolean) value);
+        } else if (name == StandardSocketOptions.IP_MULTICAST_TTL) {
+            if (ipv6) {
+                socket.setIntOpt(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, (Integer) value);
+            }
+            socket.setIntOpt(IPPROTO_IP, IP_MULTICAST_TTL, (Integer) value);
+        } else if (name == StandardSocketOptions.IP_MULTICAST_LOOP) {
+            int loop = (Boolean) value ? 1 : 0;
+            if (ipv6) {
+                socket.setIntOpt(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, loop);
+            }
+            socket.setIntOpt(IPPROTO_IP, IP_MULTICAST_LOOP, loop);
+        } else if (UDP.contains(name)) {
+            set(socket, name, value);
+        } else {
+            throw new UnsupportedOperationException("'" + name + "' is not supported");
+        }
+    }
+
+    /**
+     * Reads an option of a UDP socket as the kernel reports it.
+     *
+     * @param socket the socket
+     * @param ipv6 whether the socket is an IPv6 one
+     * @param name the option
+     * @return the value, of the option's type
+     * @throws IOException the kernel's refusal
+     */
+    static Object getDatagram(Socket socket, boolean ipv6, SocketOption<?> name) throws IOException {
+        if (name == StandardSocketOptions.SO_BROADCAST) {
+            return socket.isBroadcast();
+        } else if (name == StandardSocketOptions.IP_MULTICAST_TTL) {
+            return ipv6 ? socket.getIntOpt(IPPROTO_IPV6, IPV6_MULTICAST_HOPS) : socket.getIntOpt(IPPROTO_IP, IP_MULTICAST_TTL);
+        } else if (name == StandardSocketOptions.IP_MULTICAST_LOOP) {
+            return (ipv6 ? socket.getIntOpt(IPPROTO_IPV6, IPV6_MULTICAST_LOOP) : socket.getIntOpt(IPPROTO_IP, IP_MULTICAST_LOOP)) != 0;
+        } else if (UDP.contains(name)) {
+            return get(socket, name);
+        }
+        throw new UnsupportedOperationException("'" + name + "' is not supported");
     }
 
     /**

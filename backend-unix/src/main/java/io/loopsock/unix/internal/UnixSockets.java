@@ -20,6 +20,11 @@ final class UnixSockets extends Socket {
         return new Socket(newSocketStream0(ipv6));
     }
 
+    /** A non-blocking UDP socket: IPv6 (dual-stack) or IPv4. */
+    static Socket datagram(boolean ipv6) {
+        return new Socket(newSocketDgram0(ipv6));
+    }
+
     /** A non-blocking Unix-domain stream socket. */
     static Socket domain() {
         return new Socket(newSocketDomain0());
