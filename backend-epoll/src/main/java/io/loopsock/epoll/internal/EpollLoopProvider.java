@@ -29,7 +29,9 @@ public final class EpollLoopProvider implements LoopProvider {
             Capability.TCP_INFO,
             Capability.TCP_REUSE_PORT,
             Capability.TCP_IPV6_ONLY,
-            Capability.TCP_EARLY_BIND);
+            Capability.TCP_EARLY_BIND,
+            Capability.UDP,
+            Capability.UDP_IPV6_ONLY);
 
     /** Creates the provider; cheap, as {@link java.util.ServiceLoader} requires. */
     public EpollLoopProvider() {}
