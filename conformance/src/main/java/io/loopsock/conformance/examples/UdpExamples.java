@@ -15,14 +15,17 @@ import io.loopsock.Udp;
 import io.loopsock.conformance.testing.LoopExtension;
 import io.loopsock.conformance.testing.Loops;
 import io.loopsock.spi.Capability;
+import java.net.BindException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
+import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -426,7 +429,7 @@ class UdpExamples {
     }
 
     @Test
-    @DisplayName("rule 137: a dual-stack IPv6 wildcard handle receives IPv4 datagrams; IPV6_ONLY works where declared, else is ENOTSUP")
+    @DisplayName("rule 137: a dual-stack IPv6 wildcard handle receives IPv4 datagrams and holds the IPv4 port; IPV6_ONLY leaves the IPv4 port free where declared, else is ENOTSUP")
     void dualStack(Loop loop) throws Exception {
         InetAddress any6 = InetAddress.getByName("::");
         Udp dual = loop.udp();
@@ -445,10 +448,14 @@ class UdpExamples {
             assertThat(datagram.bytes()).containsExactly(4);
             assertThat(datagram.sender().getPort()).isEqualTo(peer.getLocalPort());
         }
+        // The dual-stack handle holds the port for IPv4 too: an IPv4 socket cannot bind it.
+        assertThat(ipv4CanBind(dual.localAddress().getPort())).as("an IPv4 bind of the dual-stack handle's port").isFalse();
         Udp only = loop.udp();
         if (loop.provider().capabilities().contains(Capability.UDP_IPV6_ONLY)) {
             only.bind(new InetSocketAddress(any6, 0), Udp.BindFlag.IPV6_ONLY);
             assertThat(only.localAddress().getAddress()).isInstanceOf(Inet6Address.class);
+            // Proof that IPV6_V6ONLY took effect, with no packet sent: the IPv4 port stays free.
+            assertThat(ipv4CanBind(only.localAddress().getPort())).as("an IPv4 bind of the IPv6-only handle's port").isTrue();
         } else {
             assertThatThrownBy(() -> only.bind(new InetSocketAddress(any6, 0), Udp.BindFlag.IPV6_ONLY)).isInstanceOf(LoopException.class)
                     .extracting(e -> ((LoopException) e).code()).isEqualTo(ErrorCode.ENOTSUP);
@@ -456,6 +463,16 @@ class UdpExamples {
         dual.close();
         only.close();
         runToEnd(loop);
+    }
+
+    /** Whether an IPv4 datagram socket can bind the loopback address with this port. */
+    private static boolean ipv4CanBind(int port) throws Exception {
+        try (DatagramChannel v4 = DatagramChannel.open(StandardProtocolFamily.INET)) {
+            v4.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+            return true;
+        } catch (BindException e) {
+            return false;
+        }
     }
 
     @Test
