@@ -54,6 +54,8 @@ final class UnixUdp extends AbstractHandle implements Udp, Poller.Ready {
     private boolean receiving;
     private ReceiveCallback onReceive;
     private InetSocketAddress peer;
+    /** The address the socket was bound to, port included, for a disconnect to keep. */
+    private InetSocketAddress bound;
 
     private final ArrayDeque<Send> sends = new ArrayDeque<>();
     private long queuedBytes;
@@ -133,6 +135,7 @@ final class UnixUdp extends AbstractHandle implements Udp, Poller.Ready {
             throw UnixErrors.map(e, "register");
         }
         socket = fresh;
+        bound = fresh.localAddress();
         ipv6 = family6;
         registration = registered;
         readInterest = false;
@@ -186,6 +189,17 @@ final class UnixUdp extends AbstractHandle implements Udp, Poller.Ready {
             throw UnixErrors.map(e, "disconnect");
         }
         peer = null;
+        // Linux unbinds a socket bound to port 0 when it disconnects, so the next send would
+        // leave from another port; the handle keeps its port, as the JDK's datagram channels
+        // keep it (they bind again the same way).
+        InetSocketAddress local = socket.localAddress();
+        if (local != null && local.getPort() == 0 && bound != null) {
+            try {
+                socket.bind(bound);
+            } catch (IOException | RuntimeException e) {
+                throw UnixErrors.map(e, "disconnect: bind " + bound + " again");
+            }
+        }
     }
 
     @Override
