@@ -309,7 +309,7 @@ class UdpExamples {
     }
 
     @Test
-    @DisplayName("rule 131: connect and disconnect; EISCONN for a second connect or an address while connected, ENOTCONN and EDESTADDRREQ when not")
+    @DisplayName("rule 131: connect and disconnect, which keeps the local port; EISCONN for a second connect or an address while connected, ENOTCONN and EDESTADDRREQ when not")
     void connectedMode(Loop loop) throws Exception {
         try (DatagramSocket peer = jdkPeer()) {
             Udp udp = loop.udp();
@@ -331,13 +331,17 @@ class UdpExamples {
             udp.send(ascii("to the peer"), null, sent::set);
             assertThat(text(receive(peer))).isEqualTo("to the peer");
             runUntil(loop, () -> sent.get() == null);
+            int port = udp.localAddress().getPort();
             udp.disconnect();
+            assertThat(udp.localAddress().getPort()).as("the local port after disconnect").isEqualTo(port);
             assertThatThrownBy(udp::remoteAddress).isInstanceOf(LoopException.class)
                     .extracting(e -> ((LoopException) e).code()).isEqualTo(ErrorCode.ENOTCONN);
             assertThatThrownBy(() -> udp.send(ascii("x"), null, null)).isInstanceOf(LoopException.class)
                     .extracting(e -> ((LoopException) e).code()).isEqualTo(ErrorCode.EDESTADDRREQ);
             assertThat(udp.trySend(ascii("unconnected again"), addressOf(peer))).isTrue();
-            assertThat(text(receive(peer))).isEqualTo("unconnected again");
+            DatagramPacket again = receive(peer);
+            assertThat(text(again)).isEqualTo("unconnected again");
+            assertThat(again.getPort()).as("sent from the same port").isEqualTo(port);
             udp.close();
             runToEnd(loop);
         }
