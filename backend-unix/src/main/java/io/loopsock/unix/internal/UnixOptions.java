@@ -1,5 +1,6 @@
 package io.loopsock.unix.internal;
 
+import io.loopsock.LoopsockOptions;
 import io.netty.channel.unix.Socket;
 import java.io.IOException;
 import java.net.SocketOption;
@@ -26,6 +27,9 @@ final class UnixOptions {
     private static final int TCP_KEEPINTVL = 5;
     private static final int TCP_KEEPCNT = 6;
     private static final int TCP_QUICKACK = 12;
+    private static final int TCP_CORK = 3;
+    private static final int TCP_USER_TIMEOUT = 18;
+    private static final int TCP_NOTSENT_LOWAT = 25;
     private static final int SOL_SOCKET = 1;
     /** Linux's SO_INCOMING_NAPI_ID: the receive queue's NAPI id, read-only, 0 on loopback. */
     private static final int SO_INCOMING_NAPI_ID = 56;
@@ -50,7 +54,10 @@ final class UnixOptions {
             ExtendedSocketOptions.TCP_KEEPINTERVAL,
             ExtendedSocketOptions.TCP_KEEPCOUNT,
             ExtendedSocketOptions.TCP_QUICKACK,
-            ExtendedSocketOptions.SO_INCOMING_NAPI_ID);
+            ExtendedSocketOptions.SO_INCOMING_NAPI_ID,
+            LoopsockOptions.TCP_CORK,
+            LoopsockOptions.TCP_USER_TIMEOUT,
+            LoopsockOptions.TCP_NOTSENT_LOWAT);
 
     /** The options of pipes: what a Unix-domain stream socket has. */
     static final Set<SocketOption<?>> PIPE = ordered(
@@ -105,6 +112,10 @@ final class UnixOptions {
         } else if (name == StandardSocketOptions.SO_LINGER) {
             int linger = (Integer) value;
             return linger < 0 ? -1 : Math.min(linger, 65535);
+        } else if (name == LoopsockOptions.TCP_USER_TIMEOUT || name == LoopsockOptions.TCP_NOTSENT_LOWAT) {
+            if ((Integer) value < 0) {
+                throw new IllegalArgumentException("'" + name + "' cannot be negative: " + value);
+            }
         }
         return value;
     }
@@ -142,6 +153,12 @@ final class UnixOptions {
             socket.setIntOpt(IPPROTO_TCP, TCP_KEEPCNT, (Integer) value);
         } else if (name == ExtendedSocketOptions.TCP_QUICKACK) {
             socket.setIntOpt(IPPROTO_TCP, TCP_QUICKACK, (Boolean) value ? 1 : 0);
+        } else if (name == LoopsockOptions.TCP_CORK) {
+            socket.setIntOpt(IPPROTO_TCP, TCP_CORK, (Boolean) value ? 1 : 0);
+        } else if (name == LoopsockOptions.TCP_USER_TIMEOUT) {
+            socket.setIntOpt(IPPROTO_TCP, TCP_USER_TIMEOUT, (Integer) value);
+        } else if (name == LoopsockOptions.TCP_NOTSENT_LOWAT) {
+            socket.setIntOpt(IPPROTO_TCP, TCP_NOTSENT_LOWAT, (Integer) value);
         } else if (name == ExtendedSocketOptions.SO_INCOMING_NAPI_ID) {
             // As the JDK's sockets: the option can be read, never set.
             throw new java.net.SocketException("Attempt to set read-only option");
@@ -251,6 +268,12 @@ final class UnixOptions {
             return socket.getIntOpt(IPPROTO_TCP, TCP_QUICKACK) != 0;
         } else if (name == ExtendedSocketOptions.SO_INCOMING_NAPI_ID) {
             return socket.getIntOpt(SOL_SOCKET, SO_INCOMING_NAPI_ID);
+        } else if (name == LoopsockOptions.TCP_CORK) {
+            return socket.getIntOpt(IPPROTO_TCP, TCP_CORK) != 0;
+        } else if (name == LoopsockOptions.TCP_USER_TIMEOUT) {
+            return socket.getIntOpt(IPPROTO_TCP, TCP_USER_TIMEOUT);
+        } else if (name == LoopsockOptions.TCP_NOTSENT_LOWAT) {
+            return socket.getIntOpt(IPPROTO_TCP, TCP_NOTSENT_LOWAT);
         }
         throw new UnsupportedOperationException("'" + name + "' is not supported");
     }

@@ -6,6 +6,7 @@ import static io.loopsock.conformance.testing.Loops.runUntil;
 import static io.loopsock.conformance.testing.Loops.tcpPair;
 import static io.loopsock.conformance.testing.Streams.ascii;
 import static io.loopsock.conformance.testing.Streams.assertCode;
+import static io.loopsock.conformance.testing.Streams.recordReads;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -13,11 +14,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.loopsock.ErrorCode;
 import io.loopsock.Loop;
 import io.loopsock.LoopException;
+import io.loopsock.LoopsockOptions;
 import io.loopsock.ReadResult;
 import io.loopsock.Tcp;
 import io.loopsock.TcpInfo;
 import io.loopsock.Timer;
 import io.loopsock.spi.Capability;
+import io.loopsock.conformance.testing.JdkPeer;
 import io.loopsock.conformance.testing.LoopExtension;
 import io.loopsock.conformance.testing.Loops;
 import java.net.ServerSocket;
@@ -441,4 +444,57 @@ class TcpOptionsExamples {
         pair.close();
         runToEnd(loop);
     }
+
+    @Test
+    @DisplayName("tcp: loopsock's own options (TCP_CORK, TCP_USER_TIMEOUT, TCP_NOTSENT_LOWAT) round-trip where listed, set before or after connect; elsewhere they are unsupported")
+    void loopsockOptionsRoundTripWhereListed(Loop loop) throws Exception {
+        var pair = tcpPair(loop).closeListener();
+        Tcp early = loop.tcp();
+        List<SocketOption<?>> ours = List.of(LoopsockOptions.TCP_CORK, LoopsockOptions.TCP_USER_TIMEOUT, LoopsockOptions.TCP_NOTSENT_LOWAT);
+        for (SocketOption<?> option : ours) {
+            if (!pair.client().supportedOptions().contains(option)) {
+                assertThatThrownBy(() -> pair.client().option(option)).as("%s, not listed", option).isInstanceOf(UnsupportedOperationException.class);
+                continue;
+            }
+            assertThat(early.supportedOptions()).as("listed before the socket exists too").contains(option);
+        }
+        if (pair.client().supportedOptions().contains(LoopsockOptions.TCP_CORK)) {
+            for (boolean on : new boolean[] {true, false, true}) {
+                pair.client().setOption(LoopsockOptions.TCP_CORK, on);
+                assertThat(pair.client().option(LoopsockOptions.TCP_CORK)).isEqualTo(on);
+            }
+            // Corked bytes still arrive once the cork is pulled.
+            List<String> reads = recordReads(pair.server());
+            pair.client().write(ascii("corked"), null);
+            pair.client().setOption(LoopsockOptions.TCP_CORK, false);
+            runUntil(loop, () -> String.join("", reads).equals("corked"));
+        }
+        if (pair.client().supportedOptions().contains(LoopsockOptions.TCP_USER_TIMEOUT)) {
+            for (int ms : new int[] {30_000, 1, 0}) {
+                pair.client().setOption(LoopsockOptions.TCP_USER_TIMEOUT, ms);
+                assertThat(pair.client().option(LoopsockOptions.TCP_USER_TIMEOUT)).isEqualTo(ms);
+            }
+            assertThatThrownBy(() -> pair.client().setOption(LoopsockOptions.TCP_USER_TIMEOUT, -1)).isInstanceOf(IllegalArgumentException.class);
+            early.setOption(LoopsockOptions.TCP_USER_TIMEOUT, 12_345);
+        }
+        if (pair.client().supportedOptions().contains(LoopsockOptions.TCP_NOTSENT_LOWAT)) {
+            for (int bytes : new int[] {16_384, 1, 65_536}) {
+                pair.client().setOption(LoopsockOptions.TCP_NOTSENT_LOWAT, bytes);
+                assertThat(pair.client().option(LoopsockOptions.TCP_NOTSENT_LOWAT)).isEqualTo(bytes);
+            }
+        }
+        if (early.supportedOptions().contains(LoopsockOptions.TCP_USER_TIMEOUT)) {
+            // Set before the socket existed: applied to the socket the connect creates.
+            try (JdkPeer<String> peer = new JdkPeer<>(socket -> "connected")) {
+                boolean[] connected = {false};
+                early.connect(peer.address(), error -> connected[0] = error == null);
+                runUntil(loop, () -> connected[0]);
+                assertThat(early.option(LoopsockOptions.TCP_USER_TIMEOUT)).isEqualTo(12_345);
+            }
+        }
+        early.close();
+        pair.close();
+        runToEnd(loop);
+    }
+
 }
