@@ -79,6 +79,7 @@ final class EpollLoop extends UnixLoop {
 
     @Override
     protected void closePoller() throws LoopException {
+        releaseReserve();
         try {
             handler.prepareToDestroy();
             handler.destroy();

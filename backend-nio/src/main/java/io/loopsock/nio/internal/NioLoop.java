@@ -35,6 +35,12 @@ final class NioLoop extends AbstractLoop {
     private boolean polling;
     /** Whether a channel was closed during the current select and awaits deregistration. */
     private boolean releasePending;
+    /**
+     * A descriptor held in reserve from the first listen on, as libuv's {@code emfile_fd}: at the
+     * descriptor limit it is given up for a moment, so that waiting connections can be accepted
+     * and dropped instead of making every poll report the same error (rule 75).
+     */
+    private java.nio.channels.DatagramChannel reserve;
 
     NioLoop(NioLoopProvider provider) throws LoopException {
         super(provider);
@@ -142,8 +148,47 @@ final class NioLoop extends AbstractLoop {
         selector.wakeup();
     }
 
+    /** Opens the reserve descriptor, if it is not open; a failure leaves the loop without one. */
+    void holdReserve() {
+        if (reserve == null) {
+            try {
+                reserve = java.nio.channels.DatagramChannel.open();
+            } catch (IOException e) {
+                // At the limit already: the next holdReserve tries again.
+            }
+        }
+    }
+
+    /**
+     * libuv's EMFILE trick: frees the reserve, accepts and closes every connection waiting on the
+     * listener, takes the reserve again.
+     *
+     * @return whether the listener's queue was emptied (the error then needs no callback)
+     */
+    boolean dropWaitingConnections(java.nio.channels.ServerSocketChannel server) {
+        if (reserve == null) {
+            return false;
+        }
+        NioStream.closeQuietly(reserve);
+        reserve = null;
+        boolean emptied;
+        try {
+            java.nio.channels.SocketChannel waiting;
+            while ((waiting = server.accept()) != null) {
+                NioStream.closeQuietly(waiting);
+            }
+            emptied = true;
+        } catch (IOException e) {
+            emptied = false;
+        }
+        holdReserve();
+        return emptied;
+    }
+
     @Override
     protected void closePoller() throws LoopException {
+        NioStream.closeQuietly(reserve);
+        reserve = null;
         try {
             selector.close();
         } catch (IOException e) {

@@ -358,6 +358,7 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
         server = listener;
         onConnection = callback;
         listening = true;
+        loop.holdReserve();
         try {
             listener.configureBlocking(false);
             register(listener);
@@ -382,7 +383,13 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
             try {
                 accepted = server.accept();
             } catch (IOException e) {
-                complete(onConnection, NioErrors.map(e, "accept"));
+                LoopException error = NioErrors.map(e, "accept");
+                boolean atLimit = error.code() == ErrorCode.EMFILE || error.code() == ErrorCode.ENFILE;
+                // At the descriptor limit the waiting connections are dropped, without a callback,
+                // as libuv does (rule 75); otherwise every poll would report the same error.
+                if (!atLimit || !loop.dropWaitingConnections(server)) {
+                    complete(onConnection, error);
+                }
                 return;
             }
             if (accepted == null) {

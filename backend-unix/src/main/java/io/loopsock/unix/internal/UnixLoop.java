@@ -25,6 +25,12 @@ public abstract class UnixLoop extends AbstractLoop implements Poller {
     private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_SIZE);
     private final ReadResult.Data readResult = new ReadResult.Data(readBuffer);
     private final ByteBuffer staging = ByteBuffer.allocateDirect(STAGING_BUFFER_SIZE);
+    /**
+     * A descriptor held in reserve from the first listen on, as libuv's {@code emfile_fd}: at the
+     * descriptor limit it is given up for a moment, so that waiting connections can be accepted
+     * and dropped instead of making every poll report the same error (rule 75).
+     */
+    private io.netty.channel.unix.Socket reserve;
 
     /**
      * Creates a loop owned by the calling thread.
@@ -33,6 +39,51 @@ public abstract class UnixLoop extends AbstractLoop implements Poller {
      */
     protected UnixLoop(LoopProvider provider) {
         super(provider);
+    }
+
+    /** Opens the reserve descriptor, if it is not open; a failure leaves the loop without one. */
+    void holdReserve() {
+        if (reserve == null) {
+            try {
+                reserve = UnixSockets.datagram(false);
+            } catch (RuntimeException e) {
+                // At the limit already: the next holdReserve tries again.
+            }
+        }
+    }
+
+    /**
+     * libuv's EMFILE trick: frees the reserve, accepts and closes every connection waiting on the
+     * listener, takes the reserve again.
+     *
+     * @param listener the listening socket
+     * @return whether the listener's queue was emptied (the error then needs no callback)
+     */
+    boolean dropWaitingConnections(io.netty.channel.unix.Socket listener) {
+        if (reserve == null) {
+            return false;
+        }
+        UnixStream.closeQuietly(reserve);
+        reserve = null;
+        boolean emptied;
+        byte[] address = new byte[UnixStream.ACCEPT_ADDRESS_BYTES];
+        try {
+            int fd;
+            while ((fd = listener.accept(address)) >= 0) {
+                UnixStream.closeQuietly(new io.netty.channel.unix.Socket(fd));
+            }
+            emptied = true;
+        } catch (java.io.IOException | RuntimeException e) {
+            emptied = false;
+        }
+        holdReserve();
+        return emptied;
+    }
+
+    /** Closes the reserve descriptor; a backend calls this when it closes its poller. */
+    protected final void releaseReserve() {
+        UnixStream.closeQuietly(reserve);
+        reserve = null;
     }
 
     ByteBuffer readBuffer() {

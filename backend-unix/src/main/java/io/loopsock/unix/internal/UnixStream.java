@@ -39,7 +39,7 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
     /** The backlog a listen below 1 asks for: libuv's and Node's usual 511 (the kernel caps it). */
     static final int DEFAULT_BACKLOG = 511;
     /** Room for the peer address Netty's accept writes (an IPv6 address, scope and port). */
-    private static final int ACCEPT_ADDRESS_BYTES = 26;
+    static final int ACCEPT_ADDRESS_BYTES = 26;
 
     final UnixLoop loop;
 
@@ -430,6 +430,7 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
         onConnection = callback;
         listening = true;
         acceptAddress = new byte[ACCEPT_ADDRESS_BYTES];
+        loop.holdReserve();
         refresh();
     }
 
@@ -448,7 +449,13 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
             try {
                 fd = socket.accept(acceptAddress);
             } catch (IOException | RuntimeException e) {
-                complete(onConnection, UnixErrors.map(e, "accept"));
+                LoopException error = UnixErrors.map(e, "accept");
+                boolean atLimit = error.code() == ErrorCode.EMFILE || error.code() == ErrorCode.ENFILE;
+                // At the descriptor limit the waiting connections are dropped, without a callback,
+                // as libuv does (rule 75); otherwise every poll would report the same error.
+                if (!atLimit || !loop.dropWaitingConnections(socket)) {
+                    complete(onConnection, error);
+                }
                 return;
             }
             if (fd < 0) {

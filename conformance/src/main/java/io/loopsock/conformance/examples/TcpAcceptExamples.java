@@ -19,6 +19,7 @@ import io.loopsock.RunMode;
 import io.loopsock.Tcp;
 import io.loopsock.Timer;
 import io.loopsock.conformance.testing.LoopExtension;
+import io.loopsock.conformance.testing.Loops;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -358,4 +359,74 @@ class TcpAcceptExamples {
         runToEnd(loop);
         assertThat(staleReads).isEmpty();
     }
+
+    @Test
+    @DisplayName("rule 75: at the descriptor limit a waiting connection is accepted and dropped without a callback, the loop does not spin, and accepting works again once descriptors are free")
+    void descriptorLimitDropsWaitingConnections(Loop loop) throws Throwable {
+        Tcp listener = loop.tcp();
+        listener.bind(loopback());
+        List<String> events = new ArrayList<>();
+        listener.listen(16, error -> {
+            if (error != null) {
+                events.add(error.code().name());
+            } else {
+                listener.accept().close();
+                events.add("connection");
+            }
+        });
+        InetSocketAddress address = listener.localAddress();
+        List<java.io.Closeable> fillers = new ArrayList<>();
+        int iterations;
+        try (java.net.Socket waiting = new java.net.Socket()) {
+            // Connected while the loop does not run: the connection waits in the listener's queue.
+            waiting.connect(address, (int) Loops.BOUND.toMillis());
+            try (io.loopsock.conformance.testing.DescriptorLimit limit =
+                    io.loopsock.conformance.testing.DescriptorLimit.lowerTo(io.loopsock.conformance.testing.DescriptorLimit.open() + 8)) {
+                try {
+                    while (fillers.size() < 64) {
+                        fillers.add(java.nio.channels.FileChannel.open(java.nio.file.Path.of("/dev/null")));
+                    }
+                } catch (java.io.IOException atTheLimit) {
+                    // Every descriptor is taken now.
+                }
+                assertThat(limit).isNotNull();
+                iterations = countIterations(loop, 100);
+            } finally {
+                for (java.io.Closeable filler : fillers) {
+                    filler.close();
+                }
+            }
+            assertThat(events).as("no callback for the dropped connection").isEmpty();
+            assertThat(iterations).as("loop iterations in 100 ms at the limit").isLessThan(20);
+            waiting.setSoTimeout((int) Loops.BOUND.toMillis());
+            int read;
+            try {
+                read = waiting.getInputStream().read();
+            } catch (java.net.SocketException reset) {
+                read = -1;
+            }
+            assertThat(read).as("the dropped connection ends").isEqualTo(-1);
+        }
+        try (java.net.Socket again = new java.net.Socket(address.getAddress(), address.getPort())) {
+            runUntil(loop, () -> !events.isEmpty());
+            assertThat(events).as("connection from port %d", again.getLocalPort()).containsExactly("connection");
+        }
+        listener.close();
+        runToEnd(loop);
+    }
+
+    /** Runs the loop until a timer fires, counting iterations with a check watcher. */
+    private static int countIterations(Loop loop, long millis) throws Exception {
+        int[] iterations = {0};
+        var check = loop.check();
+        check.start(() -> iterations[0]++);
+        var timer = loop.timer();
+        boolean[] fired = {false};
+        timer.start(() -> fired[0] = true, millis, 0);
+        runUntil(loop, () -> fired[0]);
+        check.close();
+        timer.close();
+        return iterations[0];
+    }
+
 }
