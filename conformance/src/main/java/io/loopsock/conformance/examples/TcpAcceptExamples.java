@@ -390,7 +390,7 @@ class TcpAcceptExamples {
                     // Every descriptor is taken now.
                 }
                 assertThat(limit).isNotNull();
-                iterations = countIterations(loop, 100);
+                iterations = Loops.iterationsWhileWaiting(loop, 100);
             } finally {
                 for (java.io.Closeable filler : fillers) {
                     filler.close();
@@ -413,20 +413,6 @@ class TcpAcceptExamples {
         }
         listener.close();
         runToEnd(loop);
-    }
-
-    /** Runs the loop until a timer fires, counting iterations with a check watcher. */
-    private static int countIterations(Loop loop, long millis) throws Exception {
-        int[] iterations = {0};
-        var check = loop.check();
-        check.start(() -> iterations[0]++);
-        var timer = loop.timer();
-        boolean[] fired = {false};
-        timer.start(() -> fired[0] = true, millis, 0);
-        runUntil(loop, () -> fired[0]);
-        check.close();
-        timer.close();
-        return iterations[0];
     }
 
 }

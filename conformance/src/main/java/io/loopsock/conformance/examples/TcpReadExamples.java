@@ -11,10 +11,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.loopsock.ErrorCode;
 import io.loopsock.Loop;
 import io.loopsock.LoopException;
-import io.loopsock.Prepare;
 import io.loopsock.ReadResult;
 import io.loopsock.Tcp;
-import io.loopsock.Timer;
 import io.loopsock.conformance.testing.LoopExtension;
 import io.loopsock.conformance.testing.Loops;
 import io.loopsock.conformance.testing.Streams;
@@ -207,22 +205,13 @@ class TcpReadExamples {
 
         // Count the iterations while a 100 ms timer is all the loop waits for: a loop polling the
         // unread sockets would spin through thousands; libuv's test allows 20 in a second.
-        int[] iterations = {0};
-        Prepare prepare = loop.prepare();
-        prepare.start(() -> iterations[0]++);
-        prepare.unref();
-        Timer timer = loop.timer();
-        boolean[] fired = {false};
-        timer.start(() -> fired[0] = true, 100);
-        runUntil(loop, () -> fired[0]);
-        assertThat(iterations[0]).as("iterations while waiting 100 ms for a timer").isLessThan(20);
+        assertThat(Loops.iterationsWhileWaiting(loop, 100)).as("iterations while waiting 100 ms for a timer").isLessThan(20);
 
         List<String> atClient = recordReads(client);
         List<String> atServer = recordReads(pair.server());
         runUntil(loop, () -> String.join("", atClient).length() >= 20 && String.join("", atServer).length() >= 20);
         assertThat(String.join("", atClient)).isEqualTo("unread by the client");
         assertThat(String.join("", atServer)).isEqualTo("unread by the server");
-        Streams.closeAll(prepare, timer);
         pair.close();
         runToEnd(loop);
     }

@@ -10,7 +10,6 @@ import io.loopsock.ErrorCode;
 import io.loopsock.Loop;
 import io.loopsock.LoopException;
 import io.loopsock.ReceiveResult;
-import io.loopsock.Timer;
 import io.loopsock.Udp;
 import io.loopsock.conformance.testing.LoopExtension;
 import io.loopsock.conformance.testing.Loops;
@@ -99,20 +98,6 @@ class UdpExamples {
             }
         });
         return got;
-    }
-
-    /** Runs the loop until a timer of the given length fires, counting iterations with a check watcher. */
-    private static int iterationsWhileWaiting(Loop loop, long millis) throws LoopException {
-        AtomicInteger iterations = new AtomicInteger();
-        var check = loop.check();
-        check.start(iterations::incrementAndGet);
-        Timer timer = loop.timer();
-        boolean[] fired = {false};
-        timer.start(() -> fired[0] = true, millis, 0);
-        runUntil(loop, () -> fired[0]);
-        check.close();
-        timer.close();
-        return iterations.get();
     }
 
     @Test
@@ -402,7 +387,7 @@ class UdpExamples {
         silent.connect(closed);
         receiving.send(ascii("refused"), null, null);
         silent.send(ascii("refused"), null, null);
-        int iterations = iterationsWhileWaiting(loop, 100);
+        int iterations = Loops.iterationsWhileWaiting(loop, 100);
         assertThat(iterations).as("iterations while waiting 100 ms").isLessThan(20);
         assertThat(got).as("what the receiving handle got").isSubsetOf(List.of(ErrorCode.ECONNREFUSED)).hasSizeLessThanOrEqualTo(1);
         receiving.close();
@@ -425,7 +410,7 @@ class UdpExamples {
             udp.stopReceive();
             assertThat(udp.isActive()).isFalse();
             peer.send(new DatagramPacket(new byte[] {2}, 1, udp.localAddress()));
-            iterationsWhileWaiting(loop, 50);
+            Loops.iterationsWhileWaiting(loop, 50);
             assertThat(got).hasSize(1);
             udp.close();
             runToEnd(loop);

@@ -394,21 +394,13 @@ class WatcherExamples {
 
             // The urgent byte has arrived before "after". Count the iterations while a 100 ms timer
             // is all the loop waits for: a loop woken again and again by it would spin through thousands.
-            int[] iterations = {0};
-            Prepare prepare = loop.prepare();
-            prepare.start(() -> iterations[0]++);
-            prepare.unref();
-            Timer timer = loop.timer();
-            boolean[] fired = {false};
-            timer.start(() -> fired[0] = true, 100);
-            runUntil(loop, () -> fired[0]);
-            assertThat(iterations[0]).as("iterations while waiting 100 ms for a timer").isLessThan(20);
+            assertThat(Loops.iterationsWhileWaiting(loop, 100)).as("iterations while waiting 100 ms for a timer").isLessThan(20);
 
             // The urgent byte is out of band, or in line where a backend reads it so; the ordinary
             // bytes are all there, in order.
             assertThat(received.toString()).isIn("beforeafter", "before!after");
             assertThat(ends).isEmpty();
-            Streams.closeAll(prepare, timer, client);
+            Streams.closeAll(client);
             runToEnd(loop);
             assertThat(peer.result()).isEqualTo("EOF");
         }

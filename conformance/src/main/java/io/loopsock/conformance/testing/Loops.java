@@ -66,6 +66,31 @@ public final class Loops {
     }
 
     /**
+     * Runs the loop while a timer of the given length is all it waits for, counting its
+     * iterations with an unreferenced check watcher: a loop that spins (readiness nobody consumes,
+     * an error reported again and again) runs thousands, an idle one a handful. The watcher and the
+     * timer are closed again.
+     *
+     * @param loop the loop
+     * @param millis how long to wait
+     * @return the iterations
+     * @throws LoopException if the timer or the watcher cannot start
+     */
+    public static int iterationsWhileWaiting(Loop loop, long millis) throws LoopException {
+        int[] iterations = {0};
+        io.loopsock.Check check = loop.check();
+        check.start(() -> iterations[0]++);
+        check.unref();
+        io.loopsock.Timer timer = loop.timer();
+        boolean[] fired = {false};
+        timer.start(() -> fired[0] = true, millis, 0);
+        runUntil(loop, () -> fired[0]);
+        check.close();
+        timer.close();
+        return iterations[0];
+    }
+
+    /**
      * Skips the test unless the backend under test declares the capability.
      *
      * @param loop a loop of the backend
