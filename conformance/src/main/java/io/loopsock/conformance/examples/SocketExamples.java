@@ -667,6 +667,58 @@ class SocketExamples {
         assertThat(woken.get()).isEqualTo(ends.size());
     }
 
+    @Test
+    @DisplayName("socket: the echo server of docs/socket.md, on virtual threads, serves 50 concurrent clients byte-exact")
+    void echoServerOnVirtualThreads() throws Exception {
+        Socket server = listener();
+        // The server of docs/socket.md: one virtual thread per connection.
+        Thread acceptor = Thread.ofVirtual().start(() -> {
+            while (true) {
+                Socket connection;
+                try {
+                    connection = server.accept();
+                } catch (IOException closed) {
+                    return;
+                }
+                Thread.ofVirtual().start(() -> {
+                    try (connection) {
+                        byte[] chunk;
+                        while ((chunk = connection.recv(4096)).length > 0) {
+                            connection.sendAll(ByteBuffer.wrap(chunk));
+                        }
+                    } catch (IOException e) {
+                        // The client went away.
+                    }
+                });
+            }
+        });
+        List<CompletableFuture<Boolean>> clients = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            byte[] message = ("client " + i + " ").repeat(200).getBytes(StandardCharsets.US_ASCII);
+            CompletableFuture<Boolean> echoed = new CompletableFuture<>();
+            clients.add(echoed);
+            Thread.ofVirtual().start(() -> {
+                try (Socket client = Socket.createConnection(group, server.localAddress(), Duration.ofSeconds(BOUND_SECONDS), null)) {
+                    client.sendAll(ByteBuffer.wrap(message));
+                    client.shutdown(Socket.How.WRITE);
+                    java.io.ByteArrayOutputStream back = new java.io.ByteArrayOutputStream();
+                    byte[] chunk;
+                    while ((chunk = client.recv(4096)).length > 0) {
+                        back.writeBytes(chunk);
+                    }
+                    echoed.complete(java.util.Arrays.equals(back.toByteArray(), message));
+                } catch (IOException e) {
+                    echoed.completeExceptionally(e);
+                }
+            });
+        }
+        for (CompletableFuture<Boolean> echoed : clients) {
+            assertThat(echoed.get(BOUND_SECONDS, TimeUnit.SECONDS)).isTrue();
+        }
+        server.close();
+        assertThat(acceptor.join(Duration.ofSeconds(BOUND_SECONDS))).isTrue();
+    }
+
     /** A socket call that may throw. */
     @FunctionalInterface
     private interface ThrowingCall {
