@@ -7,6 +7,7 @@ import io.loopsock.ReadCallback;
 import io.loopsock.ReadResult;
 import io.loopsock.Stream;
 import io.loopsock.spi.AbstractHandle;
+import io.loopsock.spi.CompletionQueue;
 import java.io.IOException;
 import java.net.SocketOption;
 import java.net.StandardSocketOptions;
@@ -65,9 +66,11 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
 
     private final ArrayDeque<WriteRequest> writes = new ArrayDeque<>();
     private long queuedBytes;
-    private final ArrayDeque<Done> completions = new ArrayDeque<>();
-    private boolean flushScheduled;
-    private final Runnable flushTask = this::flushScheduledCompletions;
+    private final CompletionQueue<Kind> completions = new CompletionQueue<>(this, kind -> {
+        if (kind == Kind.SHUTDOWN) {
+            shutdownInProgress = false;
+        }
+    }, this::refresh);
 
     /** Options set before the socket exists, applied when it is created (and inherited by accepted streams). */
     final Map<SocketOption<?>, Object> pendingOptions = new LinkedHashMap<>();
@@ -177,7 +180,7 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
         queuedBytes += total;
         if (connected && writes.size() == 1) {
             flushWrites();
-            scheduleCompletions();
+            completions.schedule();
         }
         refresh();
     }
@@ -225,7 +228,7 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
                 return;
             }
             writes.poll();
-            completions.add(new Done(request.callback, null));
+            completions.add(request.callback, null, Kind.WRITE);
         }
         if (shutdownRequested && onShutdown != null) {
             shutdownNow();
@@ -235,11 +238,11 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
     private void failWrites(LoopException error) {
         WriteRequest request;
         while ((request = writes.poll()) != null) {
-            completions.add(new Done(request.callback, error));
+            completions.add(request.callback, error, Kind.WRITE);
         }
         queuedBytes = 0;
         if (shutdownRequested && onShutdown != null) {
-            completions.add(new Done(onShutdown, error, Kind.SHUTDOWN));
+            completions.add(onShutdown, error, Kind.SHUTDOWN);
             onShutdown = null;
         }
     }
@@ -263,7 +266,7 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
         requestStarted();
         if (connected && writes.isEmpty()) {
             shutdownNow();
-            scheduleCompletions();
+            completions.schedule();
         }
         refresh();
     }
@@ -275,7 +278,7 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
         } catch (IOException e) {
             error = NioErrors.map(e, "shutdown");
         }
-        completions.add(new Done(onShutdown, error, Kind.SHUTDOWN));
+        completions.add(onShutdown, error, Kind.SHUTDOWN);
         onShutdown = null;
     }
 
@@ -300,7 +303,7 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
         } catch (RuntimeException e) {
             connectFailed(NioErrors.map(e, "connect " + target));
         }
-        scheduleCompletions();
+        completions.schedule();
     }
 
     /** Reports a connect that failed before it could start, through the callback. */
@@ -309,7 +312,7 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
         connecting = true;
         requestStarted();
         connectFailed(error);
-        scheduleCompletions();
+        completions.schedule();
     }
 
     private void onConnectable() {
@@ -325,7 +328,7 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
     private void connected() {
         connecting = false;
         connected = true;
-        completions.add(new Done(onConnect, null, Kind.CONNECT));
+        completions.add(onConnect, null, Kind.CONNECT);
         onConnect = null;
         flushWrites();
         refresh();
@@ -345,7 +348,7 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
                 loop.released();
             }
         }
-        completions.add(new Done(onConnect, error, Kind.CONNECT));
+        completions.add(onConnect, error, Kind.CONNECT);
         onConnect = null;
         cancelRequests();
         refresh();
@@ -475,7 +478,7 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
             flushWrites();
         }
         if (!closing()) {
-            flushCompletions();
+            completions.flush();
             refresh();
         }
     }
@@ -505,58 +508,25 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
 
     // ---- completions ------------------------------------------------------------------------
 
-    private void scheduleCompletions() {
-        if (!completions.isEmpty() && !flushScheduled) {
-            flushScheduled = true;
-            defer(flushTask);
-        }
-    }
-
-    private void flushScheduledCompletions() {
-        flushScheduled = false;
-        if (!closing()) {
-            // A closing stream delivers everything, cancellations included, in the close phase.
-            flushCompletions();
-            refresh();
-        }
-    }
-
     /**
      * Fails a request that never started (a pipe connect on a connected pipe) through its callback,
      * in order with the stream's other completions.
      */
     final void rejectLater(Completion callback, LoopException error) {
         requestStarted();
-        completions.add(new Done(callback, error));
-        scheduleCompletions();
-    }
-
-    /**
-     * Runs finished request callbacks in the order they finished; each request finishes once. Only
-     * those finished before the call: a write made by one of these callbacks that finishes at once
-     * is delivered later, from the pending phase, so a producer that writes from its write
-     * callback cannot keep the loop here (libuv defers such completions the same way).
-     */
-    private void flushCompletions() {
-        for (int n = completions.size(); n > 0; n--) {
-            Done done = completions.poll();
-            requestFinished();
-            if (done.kind == Kind.SHUTDOWN) {
-                shutdownInProgress = false;
-            }
-            complete(done.callback, done.error);
-        }
+        completions.add(callback, error, Kind.WRITE);
+        completions.schedule();
     }
 
     private void cancelRequests() {
         LoopException cancelled = new LoopException(ErrorCode.ECANCELED);
         if (onConnect != null) {
-            completions.add(new Done(onConnect, cancelled, Kind.CONNECT));
+            completions.add(onConnect, cancelled, Kind.CONNECT);
             onConnect = null;
         }
         failWrites(cancelled);
         if (onShutdown != null) {
-            completions.add(new Done(onShutdown, cancelled, Kind.SHUTDOWN));
+            completions.add(onShutdown, cancelled, Kind.SHUTDOWN);
             onShutdown = null;
         }
     }
@@ -600,11 +570,7 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
         connected = false;
         // A connect that succeeded at once but whose callback has not run yet is cancelled, as in
         // libuv, where the connect request lives until its callback; writes keep their outcome.
-        for (int i = completions.size(); i > 0; i--) {
-            Done done = completions.poll();
-            completions.add(done.kind == Kind.CONNECT && done.error == null
-                    ? new Done(done.callback, new LoopException(ErrorCode.ECANCELED), Kind.CONNECT) : done);
-        }
+        completions.failSuccesses(Kind.CONNECT, new LoopException(ErrorCode.ECANCELED));
         cancelRequests();
         releaseName();
     }
@@ -614,9 +580,7 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
 
     @Override
     protected void onCloseCompleted() {
-        while (!completions.isEmpty()) {
-            flushCompletions();
-        }
+        completions.drain();
     }
 
     static void closeQuietly(java.nio.channels.Channel channel) {
@@ -783,14 +747,6 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
         boolean isDone() {
             return first == buffers.length;
         }
-    }
-
-    /** A finished request waiting for its callback. */
-    private record Done(Completion callback, LoopException error, Kind kind) {
-        Done(Completion callback, LoopException error) {
-            this(callback, error, Kind.WRITE);
-        }
-
     }
 
     private enum Kind { CONNECT, WRITE, SHUTDOWN }

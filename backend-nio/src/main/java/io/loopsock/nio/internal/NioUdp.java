@@ -7,6 +7,7 @@ import io.loopsock.ReceiveCallback;
 import io.loopsock.ReceiveResult;
 import io.loopsock.Udp;
 import io.loopsock.spi.AbstractHandle;
+import io.loopsock.spi.CompletionQueue;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -51,9 +52,7 @@ final class NioUdp extends AbstractHandle implements Udp, NioReady {
 
     private final ArrayDeque<Send> sends = new ArrayDeque<>();
     private long queuedBytes;
-    private final ArrayDeque<Sent> completions = new ArrayDeque<>();
-    private boolean flushScheduled;
-    private final Runnable flushTask = this::flushScheduledCompletions;
+    private final CompletionQueue<Void> completions = new CompletionQueue<>(this, null, this::refresh);
 
     /** Options set before the socket exists, applied when it is created. */
     private final Map<SocketOption<?>, Object> pendingOptions = new LinkedHashMap<>();
@@ -215,7 +214,7 @@ final class NioUdp extends AbstractHandle implements Udp, NioReady {
         queuedBytes += view.remaining();
         if (sends.size() == 1) {
             flushSends();
-            scheduleCompletions();
+            completions.schedule();
         }
         refresh();
     }
@@ -260,7 +259,7 @@ final class NioUdp extends AbstractHandle implements Udp, NioReady {
             }
             sends.poll();
             queuedBytes -= length;
-            completions.add(new Sent(send.callback, error));
+            completions.add(send.callback, error, null);
         }
     }
 
@@ -340,7 +339,7 @@ final class NioUdp extends AbstractHandle implements Udp, NioReady {
             flushSends();
         }
         if (!closing()) {
-            flushCompletions();
+            completions.flush();
             refresh();
         }
     }
@@ -352,30 +351,6 @@ final class NioUdp extends AbstractHandle implements Udp, NioReady {
             interest = ops;
         }
         setActive(receiving || !sends.isEmpty());
-    }
-
-    private void scheduleCompletions() {
-        if (!completions.isEmpty() && !flushScheduled) {
-            flushScheduled = true;
-            defer(flushTask);
-        }
-    }
-
-    private void flushScheduledCompletions() {
-        flushScheduled = false;
-        if (!closing()) {
-            flushCompletions();
-            refresh();
-        }
-    }
-
-    /** Runs the send callbacks finished before this call, in order; each send completes once. */
-    private void flushCompletions() {
-        for (int n = completions.size(); n > 0; n--) {
-            Sent sent = completions.poll();
-            requestFinished();
-            complete(sent.callback, sent.error);
-        }
     }
 
     // ---- closing ----------------------------------------------------------------------------
@@ -394,16 +369,14 @@ final class NioUdp extends AbstractHandle implements Udp, NioReady {
         LoopException cancelled = new LoopException(ErrorCode.ECANCELED);
         Send send;
         while ((send = sends.poll()) != null) {
-            completions.add(new Sent(send.callback, cancelled));
+            completions.add(send.callback, cancelled, null);
         }
         queuedBytes = 0;
     }
 
     @Override
     protected void onCloseCompleted() {
-        while (!completions.isEmpty()) {
-            flushCompletions();
-        }
+        completions.drain();
     }
 
     // ---- options ----------------------------------------------------------------------------
@@ -469,7 +442,4 @@ final class NioUdp extends AbstractHandle implements Udp, NioReady {
 
     /** A queued datagram. */
     private record Send(ByteBuffer datagram, InetSocketAddress to, Completion callback) {}
-
-    /** A finished send waiting for its callback. */
-    private record Sent(Completion callback, LoopException error) {}
 }

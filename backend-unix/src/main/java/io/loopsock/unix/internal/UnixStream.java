@@ -7,6 +7,7 @@ import io.loopsock.ReadCallback;
 import io.loopsock.ReadResult;
 import io.loopsock.Stream;
 import io.loopsock.spi.AbstractHandle;
+import io.loopsock.spi.CompletionQueue;
 import io.netty.channel.unix.Socket;
 import java.io.IOException;
 import java.net.SocketAddress;
@@ -68,9 +69,11 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
 
     private final ArrayDeque<WriteRequest> writes = new ArrayDeque<>();
     private long queuedBytes;
-    private final ArrayDeque<Done> completions = new ArrayDeque<>();
-    private boolean flushScheduled;
-    private final Runnable flushTask = this::flushScheduledCompletions;
+    private final CompletionQueue<Kind> completions = new CompletionQueue<>(this, kind -> {
+        if (kind == Kind.SHUTDOWN) {
+            shutdownInProgress = false;
+        }
+    }, this::refresh);
 
     /** Options set before the socket exists, applied when it is created. */
     final Map<SocketOption<?>, Object> pendingOptions = new LinkedHashMap<>();
@@ -217,7 +220,7 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
         queuedBytes += total;
         if (connected && writes.size() == 1) {
             flushWrites();
-            scheduleCompletions();
+            completions.schedule();
         }
         refresh();
     }
@@ -281,7 +284,7 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
                 return;
             }
             writes.poll();
-            completions.add(new Done(request.callback, null));
+            completions.add(request.callback, null, Kind.WRITE);
         }
         if (shutdownRequested && onShutdown != null) {
             shutdownNow();
@@ -291,11 +294,11 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
     private void failWrites(LoopException error) {
         WriteRequest request;
         while ((request = writes.poll()) != null) {
-            completions.add(new Done(request.callback, error));
+            completions.add(request.callback, error, Kind.WRITE);
         }
         queuedBytes = 0;
         if (shutdownRequested && onShutdown != null) {
-            completions.add(new Done(onShutdown, error, Kind.SHUTDOWN));
+            completions.add(onShutdown, error, Kind.SHUTDOWN);
             onShutdown = null;
         }
     }
@@ -319,7 +322,7 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
         requestStarted();
         if (connected && writes.isEmpty()) {
             shutdownNow();
-            scheduleCompletions();
+            completions.schedule();
         }
         refresh();
     }
@@ -345,7 +348,7 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
                         : new LoopException(ErrorCode.EPIPE, "shutdown: the peer is gone", error);
             }
         }
-        completions.add(new Done(onShutdown, error, Kind.SHUTDOWN));
+        completions.add(onShutdown, error, Kind.SHUTDOWN);
         onShutdown = null;
     }
 
@@ -368,7 +371,7 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
         } catch (IOException | RuntimeException e) {
             connectFailed(UnixErrors.map(e, "connect " + target), true);
         }
-        scheduleCompletions();
+        completions.schedule();
     }
 
     /** Reports a connect that failed before it could start, through the callback. */
@@ -377,7 +380,7 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
         connecting = true;
         requestStarted();
         connectFailed(error, false);
-        scheduleCompletions();
+        completions.schedule();
     }
 
     private void onConnectable() {
@@ -400,7 +403,7 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
     private void connected() {
         connecting = false;
         connected = true;
-        completions.add(new Done(onConnect, null, Kind.CONNECT));
+        completions.add(onConnect, null, Kind.CONNECT);
         onConnect = null;
         flushWrites();
         refresh();
@@ -417,7 +420,7 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
             dropRegistration();
             closeQuietly(failed);
         }
-        completions.add(new Done(onConnect, error, Kind.CONNECT));
+        completions.add(onConnect, error, Kind.CONNECT);
         onConnect = null;
         cancelRequests();
         refresh();
@@ -518,7 +521,7 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
             flushWrites();
         }
         if (!closing()) {
-            flushCompletions();
+            completions.flush();
             refresh();
         }
     }
@@ -546,58 +549,25 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
 
     // ---- completions ------------------------------------------------------------------------
 
-    private void scheduleCompletions() {
-        if (!completions.isEmpty() && !flushScheduled) {
-            flushScheduled = true;
-            defer(flushTask);
-        }
-    }
-
-    private void flushScheduledCompletions() {
-        flushScheduled = false;
-        if (!closing()) {
-            // A closing stream delivers everything, cancellations included, in the close phase.
-            flushCompletions();
-            refresh();
-        }
-    }
-
     /**
      * Fails a request that never started (a pipe connect on a connected pipe) through its callback,
      * in order with the stream's other completions.
      */
     final void rejectLater(Completion callback, LoopException error) {
         requestStarted();
-        completions.add(new Done(callback, error));
-        scheduleCompletions();
-    }
-
-    /**
-     * Runs finished request callbacks in the order they finished; each request finishes once. Only
-     * those finished before the call: a write made by one of these callbacks that finishes at once
-     * is delivered later, from the pending phase, so a producer that writes from its write
-     * callback cannot keep the loop here (libuv defers such completions the same way).
-     */
-    private void flushCompletions() {
-        for (int n = completions.size(); n > 0; n--) {
-            Done done = completions.poll();
-            requestFinished();
-            if (done.kind == Kind.SHUTDOWN) {
-                shutdownInProgress = false;
-            }
-            complete(done.callback, done.error);
-        }
+        completions.add(callback, error, Kind.WRITE);
+        completions.schedule();
     }
 
     private void cancelRequests() {
         LoopException cancelled = new LoopException(ErrorCode.ECANCELED);
         if (onConnect != null) {
-            completions.add(new Done(onConnect, cancelled, Kind.CONNECT));
+            completions.add(onConnect, cancelled, Kind.CONNECT);
             onConnect = null;
         }
         failWrites(cancelled);
         if (onShutdown != null) {
-            completions.add(new Done(onShutdown, cancelled, Kind.SHUTDOWN));
+            completions.add(onShutdown, cancelled, Kind.SHUTDOWN);
             onShutdown = null;
         }
     }
@@ -636,11 +606,7 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
         connected = false;
         // A connect that succeeded at once but whose callback has not run yet is cancelled, as in
         // libuv, where the connect request lives until its callback; writes keep their outcome.
-        for (int i = completions.size(); i > 0; i--) {
-            Done done = completions.poll();
-            completions.add(done.kind == Kind.CONNECT && done.error == null
-                    ? new Done(done.callback, new LoopException(ErrorCode.ECANCELED), Kind.CONNECT) : done);
-        }
+        completions.failSuccesses(Kind.CONNECT, new LoopException(ErrorCode.ECANCELED));
         cancelRequests();
         releaseName();
     }
@@ -650,9 +616,7 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
 
     @Override
     protected void onCloseCompleted() {
-        while (!completions.isEmpty()) {
-            flushCompletions();
-        }
+        completions.drain();
     }
 
     static void closeQuietly(Socket socket) {
@@ -820,13 +784,6 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
 
         boolean isDone() {
             return first == buffers.length;
-        }
-    }
-
-    /** A finished request waiting for its callback. */
-    private record Done(Completion callback, LoopException error, Kind kind) {
-        Done(Completion callback, LoopException error) {
-            this(callback, error, Kind.WRITE);
         }
     }
 

@@ -7,6 +7,7 @@ import io.loopsock.ReceiveCallback;
 import io.loopsock.ReceiveResult;
 import io.loopsock.Udp;
 import io.loopsock.spi.AbstractHandle;
+import io.loopsock.spi.CompletionQueue;
 import io.netty.channel.unix.DatagramSocketAddress;
 import io.netty.channel.unix.Socket;
 import java.io.IOException;
@@ -59,9 +60,7 @@ final class UnixUdp extends AbstractHandle implements Udp, Poller.Ready {
 
     private final ArrayDeque<Send> sends = new ArrayDeque<>();
     private long queuedBytes;
-    private final ArrayDeque<Sent> completions = new ArrayDeque<>();
-    private boolean flushScheduled;
-    private final Runnable flushTask = this::flushScheduledCompletions;
+    private final CompletionQueue<Void> completions = new CompletionQueue<>(this, null, this::refresh);
 
     /** Options set before the socket exists, applied when it is created. */
     private final Map<SocketOption<?>, Object> pendingOptions = new LinkedHashMap<>();
@@ -247,7 +246,7 @@ final class UnixUdp extends AbstractHandle implements Udp, Poller.Ready {
         queuedBytes += view.remaining();
         if (sends.size() == 1) {
             flushSends();
-            scheduleCompletions();
+            completions.schedule();
         }
         refresh();
     }
@@ -317,7 +316,7 @@ final class UnixUdp extends AbstractHandle implements Udp, Poller.Ready {
             }
             sends.poll();
             queuedBytes -= length;
-            completions.add(new Sent(send.callback, error));
+            completions.add(send.callback, error, null);
         }
     }
 
@@ -416,7 +415,7 @@ final class UnixUdp extends AbstractHandle implements Udp, Poller.Ready {
             flushSends();
         }
         if (!closing()) {
-            flushCompletions();
+            completions.flush();
             refresh();
         }
     }
@@ -431,34 +430,6 @@ final class UnixUdp extends AbstractHandle implements Udp, Poller.Ready {
             writeInterest = write;
         }
         setActive(receiving || !sends.isEmpty());
-    }
-
-    private void scheduleCompletions() {
-        if (!completions.isEmpty() && !flushScheduled) {
-            flushScheduled = true;
-            defer(flushTask);
-        }
-    }
-
-    private void flushScheduledCompletions() {
-        flushScheduled = false;
-        if (!closing()) {
-            // A closing handle delivers everything, cancellations included, in the close phase.
-            flushCompletions();
-            refresh();
-        }
-    }
-
-    /**
-     * Runs the send callbacks finished before this call, in order; each send completes once. A
-     * send made by one of them that finishes at once is delivered later, from the pending phase.
-     */
-    private void flushCompletions() {
-        for (int n = completions.size(); n > 0; n--) {
-            Sent sent = completions.poll();
-            requestFinished();
-            complete(sent.callback, sent.error);
-        }
     }
 
     // ---- closing ----------------------------------------------------------------------------
@@ -478,16 +449,14 @@ final class UnixUdp extends AbstractHandle implements Udp, Poller.Ready {
         LoopException cancelled = new LoopException(ErrorCode.ECANCELED);
         Send send;
         while ((send = sends.poll()) != null) {
-            completions.add(new Sent(send.callback, cancelled));
+            completions.add(send.callback, cancelled, null);
         }
         queuedBytes = 0;
     }
 
     @Override
     protected void onCloseCompleted() {
-        while (!completions.isEmpty()) {
-            flushCompletions();
-        }
+        completions.drain();
     }
 
     private static void closeQuietly(Socket socket) {
@@ -565,7 +534,4 @@ final class UnixUdp extends AbstractHandle implements Udp, Poller.Ready {
 
     /** A queued datagram. */
     private record Send(ByteBuffer datagram, InetSocketAddress to, Completion callback) {}
-
-    /** A finished send waiting for its callback. */
-    private record Sent(Completion callback, LoopException error) {}
 }
