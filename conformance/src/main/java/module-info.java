@@ -9,6 +9,7 @@ module io.loopsock.conformance {
     requires transitive io.loopsock.socket;
     requires org.junit.jupiter.params;
     requires org.junit.platform.launcher;
+    requires jdk.net;
 
     exports io.loopsock.conformance;
     exports io.loopsock.conformance.engine;

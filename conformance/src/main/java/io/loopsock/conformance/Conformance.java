@@ -4,6 +4,7 @@ import io.loopsock.LoopException;
 import io.loopsock.conformance.engine.Outcome;
 import io.loopsock.conformance.engine.Settings;
 import io.loopsock.conformance.properties.DatagramIntegrity;
+import io.loopsock.conformance.properties.AdapterDifferential;
 import io.loopsock.conformance.properties.JdkDifferential;
 import io.loopsock.conformance.properties.LoopProperties;
 import io.loopsock.conformance.properties.PairModel;
@@ -71,6 +72,7 @@ public final class Conformance {
         checks.addAll(PairModel.checks(backend));
         checks.addAll(JdkDifferential.checks(backend));
         checks.addAll(JdkDifferential.beforeSocketChecks(backend));
+        checks.addAll(AdapterDifferential.checks(backend));
         checks.addAll(LoopProperties.checks(backend));
         checks.addAll(DatagramIntegrity.checks(backend));
         return List.copyOf(checks);

@@ -53,9 +53,31 @@ public final class Examples {
     private static final List<String> CLASSES = Stream.of(
                     "LoopRun", "LoopThreading", "HandleLifecycle", "Timer", "Watcher",
                     "TcpBindListen", "TcpConnect", "TcpAccept", "TcpRead", "TcpWrite", "TcpShutdownClose", "TcpOptions",
-                    "Pipe", "Udp", "Socket", "MakeFile", "PythonPeer")
+                    "Pipe", "Udp", "Socket", "MakeFile", "JavaNet", "PythonPeer")
             .map(name -> "io.loopsock.conformance.examples." + name + "Examples")
             .toList();
+
+    /**
+     * A developer's focus: the system property {@code loopsock.conformance.examples} names example
+     * classes (comma-separated, "JavaNet,Socket") and only those run in a backend's conformance
+     * test. Unset, every class runs; the command line's matrix always runs every class.
+     */
+    private static final String FOCUS_PROPERTY = "loopsock.conformance.examples";
+
+    private static List<String> focused() {
+        String focus = System.getProperty(FOCUS_PROPERTY, "").strip();
+        if (focus.isEmpty()) {
+            return CLASSES;
+        }
+        List<String> wanted = Stream.of(focus.split(",")).map(String::strip)
+                .map(name -> "io.loopsock.conformance.examples." + name + "Examples").toList();
+        for (String name : wanted) {
+            if (!CLASSES.contains(name)) {
+                throw new IllegalArgumentException(FOCUS_PROPERTY + " names no example class: " + name);
+            }
+        }
+        return wanted;
+    }
 
     /** The default timeout of each example, as the backend modules' own tests have it. */
     private static final String TIMEOUT = "30 s";
@@ -155,7 +177,7 @@ public final class Examples {
     public static Stream<DynamicNode> tests(LoopProvider provider) {
         Map<String, List<Result>> runs = new ConcurrentHashMap<>();
         List<DynamicNode> containers = new ArrayList<>();
-        for (String name : CLASSES) {
+        for (String name : focused()) {
             List<DynamicNode> tests = new ArrayList<>();
             for (Map.Entry<String, String> example : discover(name).entrySet()) {
                 tests.add(DynamicTest.dynamicTest(example.getValue(), () -> assertHolds(

@@ -35,6 +35,7 @@ public final class LoopGroup implements AutoCloseable {
     private final LoopProvider provider;
     private final List<Lane> lanes;
     private final AtomicInteger next = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong socketsOpened = new java.util.concurrent.atomic.AtomicLong();
 
     private LoopGroup(LoopProvider provider, int threads) throws LoopException {
         this.provider = provider;
@@ -106,6 +107,16 @@ public final class LoopGroup implements AutoCloseable {
     }
 
     /**
+     * Returns how many sockets this group's loops have opened since it started: created, accepted
+     * and paired ones, closed or not.
+     *
+     * @return the count
+     */
+    public long socketsOpened() {
+        return socketsOpened.get();
+    }
+
+    /**
      * Stops the loops: closes every handle still open on them (sockets not closed by their users
      * are closed here), lets the loops finish, and waits for their threads.
      */
@@ -117,6 +128,7 @@ public final class LoopGroup implements AutoCloseable {
     /** One loop and the platform thread that runs it, with the sockets that live on it. */
     static final class Lane {
         private final Thread thread;
+        private final LoopGroup group;
         private final CompletableFuture<Loop> opened = new CompletableFuture<>();
         private volatile Loop loop;
         /** Set by {@link #stop()}: no more work is taken. */
@@ -125,6 +137,7 @@ public final class LoopGroup implements AutoCloseable {
         private final Set<Socket> sockets = Collections.newSetFromMap(new IdentityHashMap<>());
 
         Lane(LoopGroup group, int index) throws LoopException {
+            this.group = group;
             thread = Thread.ofPlatform().name("loopsock-" + group.provider.name() + "-" + index).daemon(true).unstarted(() -> run(group.provider));
             thread.start();
             try {
@@ -221,6 +234,7 @@ public final class LoopGroup implements AutoCloseable {
 
         /** Records a socket that lives on this loop; loop thread only. */
         void opened(Socket socket) {
+            group.socketsOpened.incrementAndGet();
             sockets.add(socket);
         }
 

@@ -80,6 +80,14 @@ public final class Socket implements Closeable {
 
     private final LoopGroup.Lane lane;
     private volatile Duration timeout;
+    /**
+     * {@code java.net.Socket}'s rules where they differ from Python's (set by its adapter):
+     * interrupts as the JDK takes them — a platform thread's interrupt does not end a wait, a
+     * virtual thread's ends only a blocking operation (otherwise any interrupt ends any wait, as a
+     * signal does in Python) — and a close that sends a FIN first unless SO_LINGER is 0, as the
+     * JDK's does, so the peer sees the end of the stream even if a reset follows.
+     */
+    volatile boolean jdkRules;
     /** Really closed: the handle is closing, every operation fails with EBADF. */
     private volatile boolean closed;
     /** {@link #close()} was called; guarded by {@link #references}. */
@@ -231,7 +239,7 @@ public final class Socket implements Closeable {
                     pair.completeExceptionally(e instanceof LoopException l ? new SocketError(l) : e);
                 }
             });
-            return await(lane, pair, null, "socketPair");
+            return await(lane, pair, null, "socketPair", true);
         } catch (java.io.InterruptedIOException e) {
             // The pair may still be made: it is closed when it is.
             pair.thenAccept(ends -> {
@@ -341,8 +349,12 @@ public final class Socket implements Closeable {
      *     connect goes on, {@link ErrorCode#EAGAIN} when one starts in non-blocking mode
      */
     public void connect(InetSocketAddress address) throws IOException {
+        connect(address, timeout);
+    }
+
+    /** Connects within an explicit limit: null blocks, zero starts it in the background. */
+    void connect(InetSocketAddress address, Duration limit) throws IOException {
         Objects.requireNonNull(address, "address");
-        Duration limit = timeout;
         CompletableFuture<Void> done = new CompletableFuture<>();
         CompletableFuture<Void> started = new CompletableFuture<>();
         submit(started, () -> {
@@ -383,19 +395,19 @@ public final class Socket implements Closeable {
             });
             started.complete(null);
         });
-        await(lane, started, null, "connect");
+        await(started, null, "connect", false);
         if (nonBlocking(limit)) {
             // The connect goes on in the background, as EINPROGRESS does; a result that is already
             // there is reported now.
             done.complete(null);
-            Boolean ok = onLoop(lane, () -> connected);
+            Boolean ok = call("connect", () -> connected);
             if (!ok) {
                 throw new SocketError(ErrorCode.EAGAIN, "connect in progress");
             }
             return;
         }
         try {
-            await(lane, done, limit, "connect");
+            await(done, limit, "connect", true);
         } catch (java.io.InterruptedIOException e) {
             // A timeout or an interrupt (SocketTimeoutException is an InterruptedIOException): the attempt is abandoned; the socket gets a fresh handle with the same bind and
             // options, so that it can connect again. A connect that finished meanwhile stands.
@@ -485,7 +497,11 @@ public final class Socket implements Closeable {
      *     non-blocking mode with nothing waiting, {@link ErrorCode#EBADF} once closed
      */
     public Socket accept() throws IOException {
-        Duration limit = timeout;
+        return accept(timeout);
+    }
+
+    /** Accepts within an explicit limit: null blocks, zero does not wait. */
+    Socket accept(Duration limit) throws IOException {
         Waiter<Socket> waiter = new Waiter<>(nonBlocking(limit), 0);
         submit(waiter.result, () -> {
             checkOpenOnLoop();
@@ -517,7 +533,9 @@ public final class Socket implements Closeable {
                 try {
                     Stream accepted = stream.accept();
                     connectionsWaiting--;
-                    waiter.complete(new Socket(lane, accepted, true));
+                    Socket socket = new Socket(lane, accepted, true);
+                    socket.jdkRules = jdkRules;
+                    waiter.complete(socket);
                 } catch (LoopException e) {
                     connectionsWaiting = 0;
                     waiter.fail(new SocketError(e));
@@ -543,6 +561,11 @@ public final class Socket implements Closeable {
      * @throws IllegalArgumentException for a negative n
      */
     public byte[] recv(int n) throws IOException {
+        return recv(n, timeout);
+    }
+
+    /** Receives within an explicit limit: null blocks, zero does not wait. */
+    byte[] recv(int n, Duration limit) throws IOException {
         if (n < 0) {
             throw new IllegalArgumentException("negative buffersize in recv: " + n);
         }
@@ -552,7 +575,6 @@ public final class Socket implements Closeable {
         if (n == 0) {
             return EMPTY;
         }
-        Duration limit = timeout;
         Waiter<byte[]> waiter = new Waiter<>(nonBlocking(limit), n);
         submit(waiter.result, () -> {
             readers.add(waiter);
@@ -729,13 +751,18 @@ public final class Socket implements Closeable {
      * @throws IOException as {@link #send(ByteBuffer)}
      */
     public void sendAll(ByteBuffer data) throws IOException {
+        sendAll(data, timeout);
+    }
+
+    /** Sends all the bytes within an explicit limit for the whole call: null blocks. */
+    void sendAll(ByteBuffer data, Duration limit) throws IOException {
         if (closed) {
             throw closedError();
         }
         if (!data.hasRemaining()) {
             return;
         }
-        commit(copyOf(data), timeout, "sendAll", true);
+        commit(copyOf(data), limit, "sendAll", true);
         data.position(data.limit());
     }
 
@@ -770,14 +797,14 @@ public final class Socket implements Closeable {
                     taken.complete(bytes.length);
                 }
             });
-            int took = await(lane, taken, null, what);
+            int took = await(taken, null, what, false);
             if (took < 0) {
                 // Earlier bytes are queued: wait for them, then try again.
                 awaitWaiter(drained, remaining(deadline), drainers, ignored -> { });
                 continue;
             }
             if (all) {
-                await(lane, written, remaining(deadline), what);
+                await(written, remaining(deadline), what, true);
             }
             return took;
         }
@@ -975,9 +1002,31 @@ public final class Socket implements Closeable {
             orphan.closeOnLoop();
         }
         if (stream != null && !stream.isClosing()) {
+            if (jdkRules && connected && !outputShut && writesQueued == 0
+                    && !Integer.valueOf(0).equals(optionsSet.get(StandardSocketOptions.SO_LINGER))) {
+                try {
+                    stream.shutdown(null);
+                    outputShut = true;
+                } catch (LoopException | RuntimeException e) {
+                    // A connection already torn down closes as it is.
+                }
+            }
+            if (connected && inboundBytes > 0) {
+                // The kernel resets a connection closed with bytes unread; the loop has read them
+                // ahead, so it is told to, as if they were still in the kernel's queue.
+                resetOnClose();
+            }
             stream.close();
         }
         reading = false;
+    }
+
+    private void resetOnClose() {
+        try {
+            stream.setOption(StandardSocketOptions.SO_LINGER, 0);
+        } catch (LoopException | RuntimeException e) {
+            // A handle that cannot linger (a pipe) closes in order.
+        }
     }
 
     /**
@@ -1083,6 +1132,28 @@ public final class Socket implements Closeable {
     }
 
     /**
+     * Returns how many bytes this layer has read ahead and holds for the next reads, without
+     * asking the kernel.
+     *
+     * @return the bytes; 0 after {@code shutdown(READ)}
+     * @throws IOException {@link ErrorCode#EBADF} once closed
+     */
+    long bytesBuffered() throws IOException {
+        return call("bytesBuffered", () -> inputShut ? 0 : inboundBytes);
+    }
+
+    /**
+     * Returns the options this socket's backend supports, for {@link #setOption} and
+     * {@link #option}.
+     *
+     * @return the options
+     * @throws IOException {@link ErrorCode#EBADF} once closed
+     */
+    public java.util.Set<SocketOption<?>> supportedOptions() throws IOException {
+        return call("supportedOptions", () -> stream.supportedOptions());
+    }
+
+    /**
      * Returns how many bytes are not yet acknowledged or not yet sent: queued in the loop plus the
      * kernel's send queue (SIOCOUTQ).
      *
@@ -1139,12 +1210,30 @@ public final class Socket implements Closeable {
 
     /** Runs work on the loop, checking the socket is open there, and waits for it without a bound. */
     private <T> T call(String what, LoopWork<T> work) throws IOException {
-        return onLoop(lane, () -> {
-            checkOpenOnLoop();
-            return work.run();
+        CompletableFuture<T> done = new CompletableFuture<>();
+        lane.execute(() -> {
+            try {
+                checkOpenOnLoop();
+                done.complete(work.run());
+            } catch (LoopException e) {
+                done.completeExceptionally(new SocketError(e));
+            } catch (Throwable t) {
+                done.completeExceptionally(t);
+            }
         });
+        return await(done, null, what, false);
     }
 
+    /**
+     * Waits for a result as this socket takes interrupts: see {@link #jdkRules}; a blocking
+     * operation is one that waits for the peer or the network, not only for the loop.
+     */
+    private <T> T await(CompletableFuture<T> done, Duration limit, String what, boolean blocking) throws IOException {
+        boolean interruptible = !jdkRules || (blocking && Thread.currentThread().isVirtual());
+        return await(lane, done, limit, what, interruptible);
+    }
+
+    /** Runs work on the loop and waits for it; only the loop is waited for, so interrupts do not end it. */
     private static <T> T onLoop(LoopGroup.Lane lane, LoopWork<T> work) throws IOException {
         CompletableFuture<T> done = new CompletableFuture<>();
         lane.execute(() -> {
@@ -1156,7 +1245,7 @@ public final class Socket implements Closeable {
                 done.completeExceptionally(t);
             }
         });
-        return await(lane, done, null, "call");
+        return await(lane, done, null, "call", false);
     }
 
     /** Runs work on the loop and waits for it even if the caller is interrupted. */
@@ -1178,24 +1267,41 @@ public final class Socket implements Closeable {
         }
     }
 
-    /** Waits for a result; null waits without a bound. A timeout leaves the work running. */
-    private static <T> T await(LoopGroup.Lane lane, CompletableFuture<T> done, Duration limit, String what) throws IOException {
+    /**
+     * Waits for a result; null waits without a bound. A timeout leaves the work running. An
+     * uninterruptible wait goes on through interrupts and sets the thread's interrupt status again
+     * when it ends.
+     */
+    private static <T> T await(LoopGroup.Lane lane, CompletableFuture<T> done, Duration limit, String what, boolean interruptible)
+            throws IOException {
         if (lane.isLoopThread()) {
             throw new IllegalStateException("a blocking socket call (" + what + ") on the loop's own thread would deadlock");
         }
+        long deadline = limit == null ? 0 : System.nanoTime() + (limit.compareTo(LONGEST) > 0 ? LONGEST : limit).toNanos();
+        boolean interrupted = false;
         try {
-            if (limit == null) {
-                return done.get();
+            while (true) {
+                try {
+                    if (limit == null) {
+                        return done.get();
+                    }
+                    return done.get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    if (interruptible) {
+                        Thread.currentThread().interrupt();
+                        throw new java.io.InterruptedIOException("interrupted while waiting for " + what);
+                    }
+                    interrupted = true;
+                }
             }
-            Duration bound = limit.compareTo(LONGEST) > 0 ? LONGEST : limit;
-            return done.get(bound.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             throw new SocketTimeoutException("timed out");
         } catch (ExecutionException e) {
             throw rethrow(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted while waiting for " + what);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -1219,7 +1325,8 @@ public final class Socket implements Closeable {
      */
     private <T> T awaitWaiter(Waiter<T> waiter, Duration limit, ArrayDeque<Waiter<T>> queue, Consumer<T> handBack) throws IOException {
         try {
-            return await(lane, waiter.result, waiter.nonBlocking ? null : limit, "a socket call");
+            // A non-blocking call only waits for the loop's answer, so an interrupt does not end it.
+            return await(waiter.result, waiter.nonBlocking ? null : limit, "a socket call", !waiter.nonBlocking);
         } catch (java.io.InterruptedIOException e) {
             // A timeout, or an interrupt: SocketTimeoutException is an InterruptedIOException.
             boolean interrupted = !(e instanceof SocketTimeoutException);

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.loopsock.ErrorCode;
 import io.loopsock.conformance.testing.LoopExtension;
 import io.loopsock.conformance.testing.SocketScope;
+import io.loopsock.conformance.testing.Threads;
 import io.loopsock.socket.LoopGroup;
 import io.loopsock.socket.Socket;
 import io.loopsock.socket.SocketError;
@@ -400,7 +401,7 @@ class SocketExamples {
                 outcome.complete(e);
             }
         });
-        awaitBlocked(reader);
+        Threads.awaitBlocked(reader, BOUND_SECONDS);
         pair[0].close();
         Object result = outcome.get(BOUND_SECONDS, TimeUnit.SECONDS);
         assertThat(result).isInstanceOf(SocketError.class);
@@ -419,7 +420,7 @@ class SocketExamples {
                 outcome.completeExceptionally(e);
             }
         });
-        awaitBlocked(reader);
+        Threads.awaitBlocked(reader, BOUND_SECONDS);
         pair[0].shutdown(Socket.How.READ);
         assertThat(outcome.get(BOUND_SECONDS, TimeUnit.SECONDS)).isEmpty();
         pair[1].sendAll(ascii("data"));
@@ -446,7 +447,7 @@ class SocketExamples {
             }));
         }
         for (Thread reader : readers) {
-            awaitBlocked(reader);
+            Threads.awaitBlocked(reader, BOUND_SECONDS);
         }
         pair[1].sendAll(ascii("abcd"));
         for (Thread reader : readers) {
@@ -499,7 +500,7 @@ class SocketExamples {
                 outcome.complete(e);
             }
         });
-        awaitBlocked(reader);
+        Threads.awaitBlocked(reader, BOUND_SECONDS);
         reader.interrupt();
         assertThat(outcome.get(BOUND_SECONDS, TimeUnit.SECONDS)).isInstanceOf(java.io.InterruptedIOException.class);
         pair[1].sendAll(ascii("first"));
@@ -515,7 +516,7 @@ class SocketExamples {
                 accepted.complete(e);
             }
         });
-        awaitBlocked(acceptor);
+        Threads.awaitBlocked(acceptor, BOUND_SECONDS);
         acceptor.interrupt();
         assertThat(accepted.get(BOUND_SECONDS, TimeUnit.SECONDS)).isInstanceOf(java.io.InterruptedIOException.class);
         try (java.net.Socket client = new java.net.Socket(listener.localAddress().getAddress(), listener.localAddress().getPort())) {
@@ -561,7 +562,7 @@ class SocketExamples {
                 outcome.complete(e);
             }
         });
-        awaitBlocked(reader);
+        Threads.awaitBlocked(reader, BOUND_SECONDS);
         group.close();
         Object result = outcome.get(BOUND_SECONDS, TimeUnit.SECONDS);
         assertThat(result).isInstanceOf(SocketError.class);
@@ -723,16 +724,5 @@ class SocketExamples {
     @FunctionalInterface
     private interface ThrowingCall {
         void call() throws Exception;
-    }
-
-    /** Waits until a thread parks (blocked in a socket call), within the bound. */
-    private static void awaitBlocked(Thread thread) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_SECONDS);
-        while (thread.getState() != Thread.State.WAITING && thread.getState() != Thread.State.TIMED_WAITING) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(thread + " did not block within " + BOUND_SECONDS + " s");
-            }
-            Thread.onSpinWait();
-        }
     }
 }
