@@ -24,8 +24,9 @@ import java.util.regex.Pattern;
  * {@link NotYetConnectedException}, {@code ENOENT} to {@link FileNotFoundException},
  * {@code ECONNREFUSED} of a datagram socket to {@link PortUnreachableException}, connect errors
  * to a {@link java.net.ConnectException} that carries the errno only in its message); those are
- * mapped back by type, or by the number in the message. The errno numbers are the platform's:
- * this table is Linux's (the BSD numbers differ and come with the kqueue backend).
+ * mapped back by type, or by the number in the message. The errno numbers are the platform's
+ * ({@link Platform#CURRENT}): Linux's, or the BSD ones of macOS and FreeBSD, which agree up to 84
+ * and differ after it.
  */
 public final class UnixErrors {
     private UnixErrors() {}
@@ -57,6 +58,72 @@ public final class UnixErrors {
             Map.entry(113, ErrorCode.EHOSTUNREACH), Map.entry(114, ErrorCode.EALREADY),
             Map.entry(121, ErrorCode.EREMOTEIO), Map.entry(125, ErrorCode.ECANCELED));
 
+    /**
+     * The errno numbers macOS and FreeBSD share (their sys/errno.h, 1 to 84): the 4.4BSD list.
+     * Linux-only codes ({@code ENONET}, {@code EREMOTEIO}) have no BSD number.
+     */
+    private static final Map<Integer, ErrorCode> BSD_COMMON = Map.<Integer, ErrorCode>ofEntries(
+            Map.entry(1, ErrorCode.EPERM), Map.entry(2, ErrorCode.ENOENT), Map.entry(3, ErrorCode.ESRCH),
+            Map.entry(4, ErrorCode.EINTR), Map.entry(5, ErrorCode.EIO), Map.entry(6, ErrorCode.ENXIO),
+            Map.entry(7, ErrorCode.E2BIG), Map.entry(9, ErrorCode.EBADF), Map.entry(12, ErrorCode.ENOMEM),
+            Map.entry(13, ErrorCode.EACCES), Map.entry(14, ErrorCode.EFAULT), Map.entry(16, ErrorCode.EBUSY),
+            Map.entry(17, ErrorCode.EEXIST), Map.entry(18, ErrorCode.EXDEV), Map.entry(19, ErrorCode.ENODEV),
+            Map.entry(20, ErrorCode.ENOTDIR), Map.entry(21, ErrorCode.EISDIR), Map.entry(22, ErrorCode.EINVAL),
+            Map.entry(23, ErrorCode.ENFILE), Map.entry(24, ErrorCode.EMFILE), Map.entry(25, ErrorCode.ENOTTY),
+            Map.entry(26, ErrorCode.ETXTBSY), Map.entry(27, ErrorCode.EFBIG), Map.entry(28, ErrorCode.ENOSPC),
+            Map.entry(29, ErrorCode.ESPIPE), Map.entry(30, ErrorCode.EROFS), Map.entry(31, ErrorCode.EMLINK),
+            Map.entry(32, ErrorCode.EPIPE), Map.entry(34, ErrorCode.ERANGE), Map.entry(35, ErrorCode.EAGAIN),
+            Map.entry(37, ErrorCode.EALREADY), Map.entry(38, ErrorCode.ENOTSOCK), Map.entry(39, ErrorCode.EDESTADDRREQ),
+            Map.entry(40, ErrorCode.EMSGSIZE), Map.entry(41, ErrorCode.EPROTOTYPE), Map.entry(42, ErrorCode.ENOPROTOOPT),
+            Map.entry(43, ErrorCode.EPROTONOSUPPORT), Map.entry(44, ErrorCode.ESOCKTNOSUPPORT),
+            Map.entry(45, ErrorCode.ENOTSUP), Map.entry(47, ErrorCode.EAFNOSUPPORT), Map.entry(48, ErrorCode.EADDRINUSE),
+            Map.entry(49, ErrorCode.EADDRNOTAVAIL), Map.entry(50, ErrorCode.ENETDOWN), Map.entry(51, ErrorCode.ENETUNREACH),
+            Map.entry(53, ErrorCode.ECONNABORTED), Map.entry(54, ErrorCode.ECONNRESET), Map.entry(55, ErrorCode.ENOBUFS),
+            Map.entry(56, ErrorCode.EISCONN), Map.entry(57, ErrorCode.ENOTCONN), Map.entry(58, ErrorCode.ESHUTDOWN),
+            Map.entry(60, ErrorCode.ETIMEDOUT), Map.entry(61, ErrorCode.ECONNREFUSED), Map.entry(62, ErrorCode.ELOOP),
+            Map.entry(63, ErrorCode.ENAMETOOLONG), Map.entry(64, ErrorCode.EHOSTDOWN), Map.entry(65, ErrorCode.EHOSTUNREACH),
+            Map.entry(66, ErrorCode.ENOTEMPTY), Map.entry(78, ErrorCode.ENOSYS), Map.entry(79, ErrorCode.EFTYPE),
+            Map.entry(84, ErrorCode.EOVERFLOW));
+
+    /**
+     * macOS (xnu bsd/sys/errno.h): the common list, then its own numbering after 84. The kernel
+     * returns {@code EOPNOTSUPP} as 102, a number of its own, where FreeBSD has one number for
+     * both; both mean {@link ErrorCode#ENOTSUP}.
+     */
+    private static final Map<Integer, ErrorCode> MACOS = withCommon(
+            Map.entry(89, ErrorCode.ECANCELED), Map.entry(92, ErrorCode.EILSEQ), Map.entry(96, ErrorCode.ENODATA),
+            Map.entry(100, ErrorCode.EPROTO), Map.entry(102, ErrorCode.ENOTSUP));
+
+    /** FreeBSD (sys/sys/errno.h): the common list, then its own numbering after 84; no ENODATA. */
+    private static final Map<Integer, ErrorCode> FREEBSD = withCommon(
+            Map.entry(85, ErrorCode.ECANCELED), Map.entry(86, ErrorCode.EILSEQ), Map.entry(92, ErrorCode.EPROTO));
+
+    @SafeVarargs
+    private static Map<Integer, ErrorCode> withCommon(Map.Entry<Integer, ErrorCode>... own) {
+        Map<Integer, ErrorCode> table = new java.util.HashMap<>(BSD_COMMON);
+        for (Map.Entry<Integer, ErrorCode> entry : own) {
+            table.put(entry.getKey(), entry.getValue());
+        }
+        return Map.copyOf(table);
+    }
+
+    /** The table of {@link Platform#CURRENT}, chosen once. */
+    private static final Map<Integer, ErrorCode> CURRENT = table(Platform.CURRENT);
+
+    /**
+     * The errno table of a platform.
+     *
+     * @param platform the platform
+     * @return errno number to code
+     */
+    static Map<Integer, ErrorCode> table(Platform platform) {
+        return switch (platform) {
+            case LINUX -> LINUX;
+            case MACOS -> MACOS;
+            case FREEBSD -> FREEBSD;
+        };
+    }
+
     private static final Pattern ERRNO_IN_MESSAGE = Pattern.compile("error\\((-?\\d+)\\)");
 
     /**
@@ -66,7 +133,7 @@ public final class UnixErrors {
      * @return the code; {@link ErrorCode#UNKNOWN} for a number the table lacks
      */
     public static ErrorCode code(int errno) {
-        return LINUX.getOrDefault(Math.abs(errno), ErrorCode.UNKNOWN);
+        return CURRENT.getOrDefault(Math.abs(errno), ErrorCode.UNKNOWN);
     }
 
     /**
@@ -130,11 +197,26 @@ public final class UnixErrors {
         String text = message.toLowerCase(Locale.ROOT);
         for (ErrorCode code : new ErrorCode[] {ErrorCode.EINVAL, ErrorCode.ENOPROTOOPT, ErrorCode.EBADF,
                 ErrorCode.ENOTSOCK, ErrorCode.EPERM, ErrorCode.ENOMEM, ErrorCode.ENOBUFS, ErrorCode.ENOTCONN}) {
-            if (text.contains(STRERROR.get(code))) {
+            if (text.contains(strerror(Platform.CURRENT, code))) {
                 return code;
             }
         }
         return ErrorCode.UNKNOWN;
+    }
+
+    /**
+     * The C library's text for a code, lower case: glibc's, or the BSD libc's, which differs for
+     * {@code ENOTCONN} only among the codes setsockopt and getsockopt fail with.
+     *
+     * @param platform the platform
+     * @param code one of the codes of {@link #STRERROR}
+     * @return the text
+     */
+    static String strerror(Platform platform, ErrorCode code) {
+        if (platform.isBsd() && code == ErrorCode.ENOTCONN) {
+            return "socket is not connected";
+        }
+        return STRERROR.get(code);
     }
 
     /** glibc's strerror texts for the codes setsockopt and getsockopt can fail with. */

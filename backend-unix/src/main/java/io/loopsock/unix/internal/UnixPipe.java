@@ -28,7 +28,7 @@ import java.util.Set;
 final class UnixPipe extends UnixStream<Pipe> implements Pipe {
     /** sun_path holds 108 bytes on Linux, 104 on BSD and macOS, the terminating NUL included. */
     private static final int MAX_NAME_BYTES =
-            System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux") ? 107 : 103;
+            Platform.CURRENT == Platform.LINUX ? 107 : 103;
 
     private String boundName;
     /** On an accepted pipe, the name of the listener that accepted it. */
@@ -62,7 +62,7 @@ final class UnixPipe extends UnixStream<Pipe> implements Pipe {
 
     /** Whether the platform has abstract names: Linux only. */
     static final boolean ABSTRACT_NAMES =
-            System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux");
+            Platform.CURRENT == Platform.LINUX;
 
     /**
      * Checks a name; returns its path, or null for an abstract name.

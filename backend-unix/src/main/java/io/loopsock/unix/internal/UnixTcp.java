@@ -32,7 +32,6 @@ import java.util.Set;
  */
 final class UnixTcp extends UnixStream<Tcp> implements Tcp {
     private static final int IPPROTO_IPV6 = 41;
-    private static final int IPV6_V6ONLY = 26;
     private static final int IPPROTO_TCP = 6;
     private static final int TCP_INFO = 11;
     /** The size of Linux's struct tcp_info up to tcpi_notsent_bytes and beyond (kernel 6.x: 232+). */
@@ -138,7 +137,7 @@ final class UnixTcp extends UnixStream<Tcp> implements Tcp {
                 socket.setReuseAddress(true);
             }
             if (bindIpv6Only) {
-                socket.setIntOpt(IPPROTO_IPV6, IPV6_V6ONLY, 1);
+                socket.setIntOpt(IPPROTO_IPV6, UnixOptions.IPV6_V6ONLY, 1);
             }
             if (bindReusePort) {
                 socket.setReusePort(true);
@@ -281,7 +280,7 @@ final class UnixTcp extends UnixStream<Tcp> implements Tcp {
         if (!connected) {
             throw new LoopException(ErrorCode.ENOTCONN, "not connected");
         }
-        return Ioctl.queryInt(socket.intValue(), Ioctl.SIOCOUTQ, "bytes unsent");
+        return Ioctl.bytesUnsent(socket);
     }
 
     @Override
@@ -289,6 +288,10 @@ final class UnixTcp extends UnixStream<Tcp> implements Tcp {
         checkOpen();
         if (!connected) {
             throw new LoopException(ErrorCode.ENOTCONN, "not connected");
+        }
+        if (Platform.CURRENT != Platform.LINUX) {
+            // macOS's TCP_CONNECTION_INFO and FreeBSD's TCP_INFO are other structs; not read yet.
+            throw new LoopException(ErrorCode.ENOTSUP, "TCP_INFO is read on Linux only");
         }
         ByteBuffer info = ByteBuffer.allocateDirect(TCP_INFO_BYTES).order(ByteOrder.nativeOrder());
         try {

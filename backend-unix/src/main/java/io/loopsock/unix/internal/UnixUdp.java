@@ -43,7 +43,6 @@ final class UnixUdp extends AbstractHandle implements Udp, Poller.Ready {
     /** The largest datagram UDP can carry: its length field is 16 bits. */
     private static final int MAX_DATAGRAM = 65_535;
     private static final int IPPROTO_IPV6 = 41;
-    private static final int IPV6_V6ONLY = 26;
 
     private final UnixLoop loop;
     private Socket socket;
@@ -119,7 +118,7 @@ final class UnixUdp extends AbstractHandle implements Udp, Poller.Ready {
                 fresh.setReuseAddress(true);
             }
             if (ipv6Only) {
-                fresh.setIntOpt(IPPROTO_IPV6, IPV6_V6ONLY, 1);
+                fresh.setIntOpt(IPPROTO_IPV6, UnixOptions.IPV6_V6ONLY, 1);
             }
             fresh.bind(local);
         } catch (IOException | RuntimeException e) {
