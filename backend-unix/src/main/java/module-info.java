@@ -1,7 +1,7 @@
 /**
  * The readiness core of loopsock's native Unix backends: TCP and pipe streams and UDP handles on
  * Netty's public {@code io.netty.channel.unix.Socket} syscalls, written once against a small
- * poller interface that epoll implements now and kqueue will later, with the driver of Netty's readiness handlers
+ * poller interface that epoll and kqueue implement, with the driver of Netty's readiness handlers
  * that they share. Not a backend: it provides no {@link io.loopsock.spi.LoopProvider}, and
  * exports its internal package only to the backends built on it.
  *
@@ -16,5 +16,5 @@ module io.loopsock.unix {
     requires transitive io.netty.common;
     requires jdk.net;
 
-    exports io.loopsock.unix.internal to io.loopsock.epoll;
+    exports io.loopsock.unix.internal to io.loopsock.epoll, io.loopsock.kqueue;
 }
