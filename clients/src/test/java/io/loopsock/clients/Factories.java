@@ -23,8 +23,9 @@ final class Factories {
      *
      * @param row {@link #JDK} or a backend name
      * @return a factory whose {@code createSocket()} gives an unconnected socket
+     * @throws IOException if the backend cannot be used
      */
-    static SocketFactory socketFactory(String row) {
+    static SocketFactory socketFactory(String row) throws IOException {
         if (row.equals(JDK)) {
             return SocketFactory.getDefault();
         }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.loopsock.clients.Matrix.ThreadKind;
 import io.loopsock.clients.servers.NginxServer;
+import io.loopsock.clients.servers.Server;
 import java.io.InputStream;
 import java.net.Socket;
 import java.nio.file.Files;
@@ -32,8 +33,8 @@ import org.apache.hc.core5.pool.PoolConcurrencyPolicy;
 import org.apache.hc.core5.pool.PoolReusePolicy;
 import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -50,19 +51,14 @@ class HttpClient5Test {
     /** The seed of the served file; printed with the digest so that a failure can be replayed. */
     private static final long FILE_SEED = 0x5eed_f11eL;
 
-    private static NginxServer server;
+    @RegisterExtension
+    static final Server<NginxServer> SERVER = new Server<>(NginxServer::start);
     private static String digest;
 
     @BeforeAll
-    static void startServer() throws Exception {
-        server = NginxServer.start();
-        digest = Served.write(server, FILE, FILE_SEED);
-    }
-
-    @AfterAll
-    static void stopServer() {
-        if (server != null) {
-            server.close();
+    static void serveFile() throws Exception {
+        if (SERVER.isRunning()) {
+            digest = Served.write(SERVER.get(), FILE, FILE_SEED);
         }
     }
 
@@ -106,7 +102,7 @@ class HttpClient5Test {
     }
 
     /** A client whose every connection gets its socket from the row's factory, through the hook. */
-    private static CloseableHttpClient client(String row, List<Socket> made, int connections) {
+    private static CloseableHttpClient client(String row, List<Socket> made, int connections) throws java.io.IOException {
         SocketFactory factory = Factories.socketFactory(row);
         DetachedSocketFactory hook = proxy -> {
             Socket socket = factory.createSocket();
@@ -135,7 +131,7 @@ class HttpClient5Test {
         });
     }
 
-    @ParameterizedTest(name = NAME)
+    @ParameterizedTest(name = NAME, quoteTextArguments = false)
     @MethodSource(ROWS)
     void downloadsOverOneKeptAliveConnectionMatchTheDigest(String row, ThreadKind kind) throws Exception {
         Matrix.run(kind, random -> {
@@ -143,8 +139,8 @@ class HttpClient5Test {
             try (CloseableHttpClient client = client(row, made, 1)) {
                 int downloads = 3 + random.nextInt(3);
                 for (int i = 0; i < downloads; i++) {
-                    assertThat(download(client, server.url(FILE))).as("SHA-256 of download %d", i).isEqualTo(digest);
-                    int missing = client.execute(new HttpGet(server.url("missing-" + random.nextInt(1000))), response -> {
+                    assertThat(download(client, SERVER.get().url(FILE))).as("SHA-256 of download %d", i).isEqualTo(digest);
+                    int missing = client.execute(new HttpGet(SERVER.get().url("missing-" + random.nextInt(1000))), response -> {
                         response.getEntity().getContent().transferTo(java.io.OutputStream.nullOutputStream());
                         return response.getCode();
                     });
@@ -157,7 +153,7 @@ class HttpClient5Test {
         });
     }
 
-    @ParameterizedTest(name = NAME)
+    @ParameterizedTest(name = NAME, quoteTextArguments = false)
     @MethodSource(ROWS)
     void concurrentDownloadsOverSeveralConnectionsMatchTheDigest(String row, ThreadKind kind) throws Exception {
         Matrix.run(kind, random -> {
@@ -171,7 +167,7 @@ class HttpClient5Test {
                     digests.add(result);
                     started.add((kind == ThreadKind.VIRTUAL ? Thread.ofVirtual() : Thread.ofPlatform()).start(() -> {
                         try {
-                            result.complete(download(client, server.url(FILE)));
+                            result.complete(download(client, SERVER.get().url(FILE)));
                         } catch (Throwable e) {
                             result.completeExceptionally(e);
                         }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.loopsock.clients.Matrix.ThreadKind;
 import io.loopsock.clients.servers.RedisServer;
+import io.loopsock.clients.servers.Server;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -15,9 +16,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import javax.net.SocketFactory;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import redis.clients.jedis.DefaultJedisClientConfig;
@@ -39,19 +39,8 @@ class JedisTest {
     private static final String NAME = "{0} on a {1} thread";
     private static final int TIMEOUT_MILLIS = 10_000;
 
-    private static RedisServer server;
-
-    @BeforeAll
-    static void startServer() throws Exception {
-        server = RedisServer.start();
-    }
-
-    @AfterAll
-    static void stopServer() {
-        if (server != null) {
-            server.close();
-        }
-    }
+    @RegisterExtension
+    static final Server<RedisServer> SERVER = new Server<>(RedisServer::start);
 
     /**
      * Jedis's socket hook over a row's factory; it keeps the sockets it made, for the assertions.
@@ -63,7 +52,7 @@ class JedisTest {
         private final InetSocketAddress address;
         final List<Socket> made = new CopyOnWriteArrayList<>();
 
-        Sockets(String row, InetSocketAddress address) {
+        Sockets(String row, InetSocketAddress address) throws IOException {
             this.factory = Factories.socketFactory(row);
             this.address = address;
         }
@@ -104,11 +93,11 @@ class JedisTest {
         return new Jedis(sockets, config);
     }
 
-    @ParameterizedTest(name = NAME)
+    @ParameterizedTest(name = NAME, quoteTextArguments = false)
     @MethodSource(ROWS)
     void setAndGetOfRandomValuesSomeOverAMegabyte(String row, ThreadKind kind) throws Exception {
         Matrix.run(kind, random -> {
-            Sockets sockets = new Sockets(row, server.address());
+            Sockets sockets = new Sockets(row, SERVER.get().address());
             try (Jedis jedis = jedis(sockets, "values")) {
                 String prefix = "values:" + Long.toUnsignedString(random.nextLong()) + ":";
                 List<byte[]> values = new ArrayList<>();
@@ -130,11 +119,11 @@ class JedisTest {
         });
     }
 
-    @ParameterizedTest(name = NAME)
+    @ParameterizedTest(name = NAME, quoteTextArguments = false)
     @MethodSource(ROWS)
     void pipelinedCommandsAnswerInOrder(String row, ThreadKind kind) throws Exception {
         Matrix.run(kind, random -> {
-            Sockets sockets = new Sockets(row, server.address());
+            Sockets sockets = new Sockets(row, SERVER.get().address());
             try (Jedis jedis = jedis(sockets, "pipeline")) {
                 String prefix = "pipeline:" + Long.toUnsignedString(random.nextLong()) + ":";
                 int commands = 3000;
@@ -167,14 +156,14 @@ class JedisTest {
         });
     }
 
-    @ParameterizedTest(name = NAME)
+    @ParameterizedTest(name = NAME, quoteTextArguments = false)
     @MethodSource(ROWS)
     void blpopIsWokenByAnotherClient(String row, ThreadKind kind) throws Exception {
         Matrix.run(kind, random -> {
             String list = "blpop:" + Long.toUnsignedString(random.nextLong());
             String value = "woken-" + random.nextInt(1_000_000);
             String waiterName = "waiter" + Long.toUnsignedString(random.nextLong(), 36);
-            Sockets sockets = new Sockets(row, server.address());
+            Sockets sockets = new Sockets(row, SERVER.get().address());
             try (Jedis waiter = jedis(sockets, waiterName); Jedis waker = jedis(sockets, "waker")) {
                 CompletableFuture<List<String>> popped = new CompletableFuture<>();
                 Thread blocked = (kind == ThreadKind.VIRTUAL ? Thread.ofVirtual() : Thread.ofPlatform()).start(() -> {
@@ -196,13 +185,13 @@ class JedisTest {
         });
     }
 
-    @ParameterizedTest(name = NAME)
+    @ParameterizedTest(name = NAME, quoteTextArguments = false)
     @MethodSource(ROWS)
     void closeWithLingerZeroIsCleanForClientAndServer(String row, ThreadKind kind) throws Exception {
         Matrix.run(kind, random -> {
             String name = "closing" + Long.toUnsignedString(random.nextLong(), 36);
-            Sockets observed = new Sockets(row, server.address());
-            Sockets observing = new Sockets(row, server.address());
+            Sockets observed = new Sockets(row, SERVER.get().address());
+            Sockets observing = new Sockets(row, SERVER.get().address());
             try (Jedis observer = jedis(observing, "observer")) {
                 Jedis closing = jedis(observed, name);
                 assertThat(closing.ping()).isEqualTo("PONG");
@@ -221,7 +210,7 @@ class JedisTest {
     /** Waits, with a bound, until the server lists the named client with the given detail. */
     private static void awaitClient(Jedis observer, String name, String detail) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        // Each probe is a round trip to the server, so this loop waits on the server.
+        // Each probe is a round trip to the server, so this loop waits on the SERVER.get().
         while (clientLine(observer, name).filter(line -> line.contains(detail)).isEmpty()) {
             assertThat(System.nanoTime()).as("client %s shows %s within 20 s", name, detail).isLessThan(deadline);
         }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.loopsock.clients.Matrix.ThreadKind;
 import io.loopsock.clients.servers.PostgresServer;
+import io.loopsock.clients.servers.Server;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.sql.Connection;
@@ -21,9 +22,8 @@ import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.postgresql.PGConnection;
@@ -39,19 +39,8 @@ class PgjdbcTest {
     private static final String ROWS = "io.loopsock.clients.Matrix#rows";
     private static final String NAME = "{0} on a {1} thread";
 
-    private static PostgresServer server;
-
-    @BeforeAll
-    static void startServer() throws Exception {
-        server = PostgresServer.start();
-    }
-
-    @AfterAll
-    static void stopServer() {
-        if (server != null) {
-            server.close();
-        }
-    }
+    @RegisterExtension
+    static final Server<PostgresServer> SERVER = new Server<>(PostgresServer::start);
 
     private static Connection connect(String row) throws SQLException {
         Properties properties = new Properties();
@@ -61,10 +50,10 @@ class PgjdbcTest {
         properties.setProperty("connectTimeout", "10");
         properties.setProperty("cancelSignalTimeout", "10");
         properties.setProperty("tcpKeepAlive", "true");
-        return DriverManager.getConnection(server.url(), properties);
+        return DriverManager.getConnection(SERVER.get().url(), properties);
     }
 
-    @ParameterizedTest(name = NAME)
+    @ParameterizedTest(name = NAME, quoteTextArguments = false)
     @MethodSource(ROWS)
     void hundredsOfQueriesGiveTheirResults(String row, ThreadKind kind) throws Exception {
         Matrix.run(kind, random -> {
@@ -73,7 +62,7 @@ class PgjdbcTest {
                 try (Statement statement = connection.createStatement();
                      ResultSet port = statement.executeQuery("SELECT current_setting('port')")) {
                     assertThat(port.next()).isTrue();
-                    assertThat(port.getString(1)).as("the server the driver reached").isEqualTo(String.valueOf(server.port()));
+                    assertThat(port.getString(1)).as("the server the driver reached").isEqualTo(String.valueOf(SERVER.get().port()));
                 }
                 MessageDigest md5 = MessageDigest.getInstance("MD5");
                 for (int i = 0; i < 300; i++) {
@@ -104,7 +93,7 @@ class PgjdbcTest {
         });
     }
 
-    @ParameterizedTest(name = NAME)
+    @ParameterizedTest(name = NAME, quoteTextArguments = false)
     @MethodSource(ROWS)
     void tenMegabytesOfByteaComeBackByteExact(String row, ThreadKind kind) throws Exception {
         Matrix.run(kind, random -> {
@@ -132,7 +121,7 @@ class PgjdbcTest {
         });
     }
 
-    @ParameterizedTest(name = NAME)
+    @ParameterizedTest(name = NAME, quoteTextArguments = false)
     @MethodSource(ROWS)
     void cancelStopsARunningQueryAndTheConnectionGoesOn(String row, ThreadKind kind) throws Exception {
         Matrix.run(kind, random -> {
@@ -163,7 +152,7 @@ class PgjdbcTest {
         });
     }
 
-    @ParameterizedTest(name = NAME)
+    @ParameterizedTest(name = NAME, quoteTextArguments = false)
     @MethodSource(ROWS)
     void notificationsArriveThroughTheDriversPeek(String row, ThreadKind kind) throws Exception {
         // getNotifications(timeout) asks PGStream.hasMessagePending(), the 1 ms "peek" read.
