@@ -15,7 +15,7 @@ import java.util.Properties;
  * in the temporary directory too.
  *
  * <p>Test-thread only. As root (CI) the cluster belongs to, and the server runs as, the package's
- * {@code postgres} user (see {@link Unprivileged}).
+ * {@code postgres} user (see {@link Setpriv}).
  */
 public final class PostgresServer extends ServerProcess {
     /** The superuser initdb makes; trust authentication lets it in without a password. */
@@ -43,9 +43,9 @@ public final class PostgresServer extends ServerProcess {
     /** Makes the cluster, owned by the user the server runs as. */
     @Override
     protected void prepare() throws IOException {
-        Unprivileged.handOver(directory());
-        runToEnd(Unprivileged.command(List.of(bin.resolve("initdb").toString(),
-                "-D", data().toString(), "-A", "trust", "-U", USER, "-E", "UTF8", "--no-locale", "--no-sync")));
+        Setpriv.handOver(directory());
+        runToEnd(List.of(bin.resolve("initdb").toString(),
+                "-D", data().toString(), "-A", "trust", "-U", USER, "-E", "UTF8", "--no-locale", "--no-sync"));
     }
 
     /**
@@ -57,13 +57,19 @@ public final class PostgresServer extends ServerProcess {
         return "jdbc:postgresql://127.0.0.1:" + port() + "/postgres";
     }
 
+    /** PostgreSQL refuses to run as root. */
+    @Override
+    protected boolean dropsRoot() {
+        return true;
+    }
+
     private Path data() {
         return directory().resolve("data");
     }
 
     @Override
     protected List<String> command(int port) throws IOException {
-        return Unprivileged.command(List.of(bin.resolve("postgres").toString(),
+        return List.of(bin.resolve("postgres").toString(),
                 "-D", data().toString(),
                 "-p", String.valueOf(port),
                 "-c", "listen_addresses=127.0.0.1",
@@ -72,7 +78,7 @@ public final class PostgresServer extends ServerProcess {
                 "-c", "full_page_writes=off",
                 "-c", "synchronous_commit=off",
                 "-c", "shared_buffers=32MB",
-                "-c", "max_connections=40"));
+                "-c", "max_connections=40");
     }
 
     /** Accepting a connection is not enough: the server answers "starting up" until it is ready. */
@@ -95,7 +101,7 @@ public final class PostgresServer extends ServerProcess {
     @Override
     protected void shutDown() throws IOException {
         if (Files.exists(data().resolve("postmaster.pid"))) {
-            runToEnd(Unprivileged.command(List.of(bin.resolve("pg_ctl").toString(), "-D", data().toString(), "stop", "-m", "fast", "-w", "-t", "20")));
+            runToEnd(List.of(bin.resolve("pg_ctl").toString(), "-D", data().toString(), "stop", "-m", "fast", "-w", "-t", "20"));
         }
     }
 }

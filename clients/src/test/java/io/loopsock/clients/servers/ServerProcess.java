@@ -82,6 +82,16 @@ public abstract class ServerProcess implements AutoCloseable {
     protected abstract List<String> command(int port) throws IOException;
 
     /**
+     * Tells whether the server refuses to run as root, so that as root it must run (with its
+     * helper commands) as an ordinary user. The default is false.
+     *
+     * @return true for such a server
+     */
+    protected boolean dropsRoot() {
+        return false;
+    }
+
+    /**
      * Tells whether the server answers yet. The default is that it accepts a TCP connection; a
      * server that accepts before it is ready says more.
      *
@@ -138,12 +148,11 @@ public abstract class ServerProcess implements AutoCloseable {
         for (int attempt = 1; ; attempt++) {
             port = freePort();
             Path log = directory.resolve(name + "-" + attempt + ".log");
-            process = new ProcessBuilder(command(port))
+            process = Setpriv.start(new ProcessBuilder(command(port))
                     .directory(directory.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .start();
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))), dropsRoot());
             while (process.isAlive() && !answers()) {
                 if (System.nanoTime() > deadline) {
                     throw new IOException(name + " did not answer on port " + port + " within " + BOUND + "; its log:\n" + tail(log));
@@ -220,19 +229,19 @@ public abstract class ServerProcess implements AutoCloseable {
     }
 
     /**
-     * Runs a helper command of the server (an initdb, a pg_ctl) to its end within the bound.
+     * Runs a helper command of the server (an initdb, a pg_ctl) to its end within the bound, as
+     * the same user as the server.
      *
      * @param command the command
      * @throws IOException if it fails or takes too long, with its output
      */
     protected final void runToEnd(List<String> command) throws IOException {
         Path log = Files.createTempFile(directory, "command", ".log");
-        Process helper = new ProcessBuilder(command)
+        Process helper = Setpriv.start(new ProcessBuilder(command)
                 .directory(directory.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .start();
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))), dropsRoot());
         try {
             if (!helper.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS)) {
                 helper.destroyForcibly();
