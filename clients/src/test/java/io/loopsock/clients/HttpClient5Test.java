@@ -174,7 +174,7 @@ class HttpClient5Test {
                     }));
                 }
                 for (int t = 0; t < digests.size(); t++) {
-                    assertThat(digests.get(t).get(30, TimeUnit.SECONDS)).as("SHA-256 of concurrent download %d", t).isEqualTo(digest);
+                    assertThat(digests.get(t).get(20, TimeUnit.SECONDS)).as("SHA-256 of concurrent download %d", t).isEqualTo(digest);
                     started.get(t).join();
                 }
                 assertThat(made).as("connections: no more than the pool allows").hasSizeBetween(1, threads);

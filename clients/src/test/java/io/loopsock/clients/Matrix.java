@@ -55,6 +55,10 @@ final class Matrix {
      * @return the names, best first
      */
     static List<String> backends() {
+        LoopProvider.installed().stream()
+                .filter(provider -> !provider.isAvailable())
+                .forEach(provider -> System.err.println("loopsock clients: backend " + provider.name()
+                        + " is installed but unavailable here, so no client runs on it: " + provider.unavailabilityCause()));
         return LoopProvider.installed().stream()
                 .filter(LoopProvider::isAvailable)
                 .map(LoopProvider::name)
