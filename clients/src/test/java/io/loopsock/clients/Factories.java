@@ -1,5 +1,7 @@
 package io.loopsock.clients;
 
+import io.loopsock.socket.LoopSocketFactory;
+import io.loopsock.socket.LoopSockets;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
@@ -29,8 +31,32 @@ final class Factories {
         if (row.equals(JDK)) {
             return SocketFactory.getDefault();
         }
-        // Until the adapters land: LoopSockets.socketFactory(row).
-        return SocketFactory.getDefault();
+        return LoopSockets.socketFactory(row);
+    }
+
+    /**
+     * Checks that a socket a client got is the row's: a loopsock adapter for a backend row, the
+     * JDK's own for the reference row.
+     *
+     * @param row {@link #JDK} or a backend name
+     * @param socket the socket
+     */
+    static void assertMadeBy(String row, Socket socket) {
+        boolean loopsock = socket.getClass().getName().startsWith("io.loopsock.");
+        if (loopsock == row.equals(JDK)) {
+            throw new AssertionError("row " + row + " got a " + socket.getClass().getName());
+        }
+    }
+
+    /**
+     * Makes every {@code new Socket()} and {@code new ServerSocket()} of this JVM a loopsock one,
+     * through the JDK's process-wide socket implementation factories.
+     *
+     * @param backend the backend's name
+     * @throws IOException if the backend cannot be used
+     */
+    static void install(String backend) throws IOException {
+        LoopSockets.install(backend);
     }
 
     /**
@@ -44,8 +70,7 @@ final class Factories {
         if (row.equals(JDK)) {
             return JdkSocketFactory.class.getName();
         }
-        // Until the adapters land: io.loopsock.socket.LoopSocketFactory.
-        return JdkSocketFactory.class.getName();
+        return LoopSocketFactory.class.getName();
     }
 
     /**

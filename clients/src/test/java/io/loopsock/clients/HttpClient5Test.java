@@ -147,6 +147,7 @@ class HttpClient5Test {
                     assertThat(missing).as("status of a file that is not there").isEqualTo(404);
                 }
                 assertThat(made).as("connections: the pool kept one alive for every request").hasSize(1);
+                Factories.assertMadeBy(row, made.getFirst());
                 client.close(CloseMode.GRACEFUL);
             }
             assertThat(made.getFirst().isClosed()).as("the socket after the client closed").isTrue();

@@ -115,6 +115,7 @@ class JedisTest {
                 }
                 assertThat(jedis.get(key(prefix, -1))).as("a key never set").isNull();
                 assertThat(sockets.made).as("one connection for all of it").hasSize(1);
+                Factories.assertMadeBy(row, sockets.made.getFirst());
             }
         });
     }

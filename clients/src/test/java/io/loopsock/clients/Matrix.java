@@ -62,6 +62,7 @@ final class Matrix {
         return LoopProvider.installed().stream()
                 .filter(LoopProvider::isAvailable)
                 .map(LoopProvider::name)
+                .filter(name -> !name.equals(CountingProvider.NAME))
                 .toList();
     }
 
