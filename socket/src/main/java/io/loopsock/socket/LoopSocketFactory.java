@@ -59,12 +59,17 @@ public class LoopSocketFactory extends SocketFactory {
 
     @Override
     public Socket createSocket(String host, int port) throws IOException {
-        return connected(new InetSocketAddress(host, port), null);
+        return connected(remote(host, port), null);
     }
 
     @Override
     public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
-        return connected(new InetSocketAddress(host, port), new InetSocketAddress(localHost, localPort));
+        return connected(remote(host, port), new InetSocketAddress(localHost, localPort));
+    }
+
+    /** As {@code new Socket(host, port)}: a null host is the loopback address. */
+    private static InetSocketAddress remote(String host, int port) throws IOException {
+        return host != null ? new InetSocketAddress(host, port) : new InetSocketAddress(InetAddress.getByName(null), port);
     }
 
     @Override

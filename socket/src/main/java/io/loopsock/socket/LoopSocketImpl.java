@@ -37,6 +37,9 @@ import java.util.Set;
  * <p>Any thread, as {@code java.net.Socket}: one reader and one writer may block together.
  */
 final class LoopSocketImpl extends SocketImpl {
+    /** Closes the sockets of impls nobody closed once they are unreachable. */
+    private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
+
     /** Loopsock's own options a backend may add to the JDK's. */
     private static final List<SocketOption<?>> LOOPSOCK_OPTIONS =
             List.of(LoopsockOptions.TCP_CORK, LoopsockOptions.TCP_USER_TIMEOUT, LoopsockOptions.TCP_NOTSENT_LOWAT);
@@ -87,7 +90,19 @@ final class LoopSocketImpl extends SocketImpl {
         }
         Socket created = Socket.create(group);
         created.jdkRules = true;
-        socket = created;
+        adopt(created);
+    }
+
+    /**
+     * Makes a socket this impl's: the options are learnt while it is open (a closed socket still
+     * lists them, as the JDK's does), and a {@code java.net.Socket} dropped without a close has its
+     * socket closed once it is unreachable, as the JDK's own sockets are.
+     */
+    private void adopt(Socket adopted) {
+        socket = adopted;
+        options = null;
+        supportedOptions();
+        CLEANER.register(this, adopted::close);
     }
 
     @Override
@@ -171,6 +186,9 @@ final class LoopSocketImpl extends SocketImpl {
         } catch (IOException e) {
             close();
             throw JdkExceptions.of(e, Op.CONNECT);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
         }
         this.address = remote.getAddress();
         this.port = remote.getPort();
@@ -200,7 +218,12 @@ final class LoopSocketImpl extends SocketImpl {
     private void attach(Socket accepted) throws IOException {
         accepted.jdkRules = true;
         InetSocketAddress remote = accepted.remoteAddress();
-        this.socket = accepted;
+        Socket previous = socket;
+        if (previous != null) {
+            // A socket made before the accept (an option set on it, say) gives way to the accepted one.
+            previous.close();
+        }
+        adopt(accepted);
         this.address = remote.getAddress();
         this.port = remote.getPort();
         this.localport = accepted.localAddress().getPort();

@@ -61,10 +61,10 @@ public final class LoopSockets {
      */
     @SuppressWarnings("deprecation")
     public static synchronized LoopGroup install(String backend) throws IOException {
-        LoopGroup group = LoopGroup.shared(backend);
         if (installed != null) {
             throw new SocketException("factory already defined (loopsock is installed with " + installed + ")");
         }
+        LoopGroup group = LoopGroup.shared(backend);
         // The client factory first: were it set and the server one refused, plain server sockets
         // stay the JDK's and still accept into the JDK's sockets; the other way round they would
         // accept into sockets of a factory they cannot drive.

@@ -503,7 +503,7 @@ public final class Socket implements Closeable {
     /** Accepts within an explicit limit: null blocks, zero does not wait. */
     Socket accept(Duration limit) throws IOException {
         Waiter<Socket> waiter = new Waiter<>(nonBlocking(limit), 0);
-        submit(waiter.result, () -> {
+        submit(waiter, () -> {
             checkOpenOnLoop();
             if (!listening) {
                 throw new SocketError(ErrorCode.EINVAL, "not listening");
@@ -515,7 +515,10 @@ public final class Socket implements Closeable {
                 throw new SocketError(ErrorCode.EAGAIN, "no connection is waiting");
             }
         });
-        return awaitWaiter(waiter, limit, acceptors, unclaimed::addFirst);
+        return awaitWaiter(waiter, limit, acceptors, socket -> {
+            unclaimed.addFirst(socket);
+            serveAcceptors();
+        });
     }
 
     private void serveAcceptors() {
@@ -576,7 +579,7 @@ public final class Socket implements Closeable {
             return EMPTY;
         }
         Waiter<byte[]> waiter = new Waiter<>(nonBlocking(limit), n);
-        submit(waiter.result, () -> {
+        submit(waiter, () -> {
             readers.add(waiter);
             serveReaders();
             if (waiter.nonBlocking && !waiter.result.isDone()) {
@@ -940,6 +943,9 @@ public final class Socket implements Closeable {
         if (closed) {
             return;
         }
+        if (!lane.isLoopThread()) {
+            lingerOnCaller();
+        }
         closed = true;
         if (lane.isLoopThread()) {
             closeOnLoop();
@@ -1019,6 +1025,46 @@ public final class Socket implements Closeable {
             stream.close();
         }
         reading = false;
+    }
+
+    /**
+     * SO_LINGER above 0 makes the kernel's close wait for the unsent bytes, which on the loop's
+     * thread would hold up every socket of the loop. So the caller waits instead, as with the JDK's
+     * socket (whose close lingers on the closing thread): until the loop's queue and the kernel's
+     * send queue are empty, or the linger time is up; then the loop closes without lingering, in
+     * order, or, when the time ran out, with the reset a lingering close ends with. Where the
+     * backend cannot count unsent bytes the kernel lingers as it would.
+     */
+    private void lingerOnCaller() {
+        Integer seconds;
+        try {
+            seconds = call("close", () -> connected && optionsSet.get(StandardSocketOptions.SO_LINGER) instanceof Integer linger
+                    && linger > 0 ? linger : null);
+        } catch (IOException | RuntimeException e) {
+            return;
+        }
+        if (seconds == null) {
+            return;
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        boolean drained;
+        try {
+            while (!(drained = bytesUnsent() == 0) && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+            }
+        } catch (IOException | RuntimeException e) {
+            // No count of unsent bytes here (nio), or the connection is gone: the kernel decides.
+            return;
+        }
+        int linger = drained ? -1 : 0;
+        try {
+            call("close", () -> {
+                stream.setOption(StandardSocketOptions.SO_LINGER, linger);
+                return null;
+            });
+        } catch (IOException | RuntimeException e) {
+            // The close below still closes.
+        }
     }
 
     private void resetOnClose() {
@@ -1195,6 +1241,20 @@ public final class Socket implements Closeable {
         void run() throws IOException;
     }
 
+    /**
+     * Runs a waiter's task on the loop, as {@link #submit(CompletableFuture, LoopTask)}, and marks
+     * the waiter queued once the task has run: what the loop could answer at once is answered then.
+     */
+    private void submit(Waiter<?> waiter, LoopTask task) throws SocketError {
+        submit(waiter.result, () -> {
+            try {
+                task.run();
+            } finally {
+                waiter.queued.complete(null);
+            }
+        });
+    }
+
     /** Runs a task on the loop; whatever it throws fails the future, so no caller stays parked. */
     private void submit(CompletableFuture<?> future, LoopTask task) throws SocketError {
         lane.execute(() -> {
@@ -1324,6 +1384,12 @@ public final class Socket implements Closeable {
      * a timeout takes the result after all (nothing is lost), and an interrupt hands it back.
      */
     private <T> T awaitWaiter(Waiter<T> waiter, Duration limit, ArrayDeque<Waiter<T>> queue, Consumer<T> handBack) throws IOException {
+        if (Thread.currentThread().isInterrupted()) {
+            // An interrupt already pending ends only a wait: what the loop can answer at once (bytes
+            // buffered, a connection waiting) is taken first, as the JDK's socket tries the system
+            // call before it parks.
+            waiter.queued.join();
+        }
         try {
             // A non-blocking call only waits for the loop's answer, so an interrupt does not end it.
             return await(waiter.result, waiter.nonBlocking ? null : limit, "a socket call", !waiter.nonBlocking);
@@ -1352,6 +1418,8 @@ public final class Socket implements Closeable {
     /** A caller waiting for a result from the loop. */
     private static final class Waiter<T> {
         final CompletableFuture<T> result = new CompletableFuture<>();
+        /** Completed once the loop has queued the waiter and answered what it could at once. */
+        final CompletableFuture<Void> queued = new CompletableFuture<>();
         final boolean nonBlocking;
         final int size;
 

@@ -439,7 +439,8 @@ class JavaNetExamples {
         assertThat(socket.isConnected()).isTrue();
         assertThat(socket.isBound()).isTrue();
         assertThat(socket.isClosed()).isTrue();
-        assertThat(socket.supportedOptions()).isNotNull();
+        assertThat(withoutLoopsockOptions(socket.supportedOptions())).as("a closed socket lists its options, as the JDK's")
+                .isEqualTo(pair[1].supportedOptions());
     }
 
     @Test
@@ -457,6 +458,28 @@ class JavaNetExamples {
         assertThat(abortive[0].getSoLinger()).isZero();
         abortive[0].close();
         assertThatThrownBy(() -> abortive[1].getInputStream().read()).isInstanceOf(SocketException.class).hasMessageContaining("reset");
+    }
+
+    @Test
+    @DisplayName("rule JDK-19: a lingering close with unsent bytes does not hold up the other sockets of its loop")
+    void lingeringCloseDoesNotBlockTheLoop() throws Exception {
+        Socket[] lingering = clientPair();
+        Socket[] other = clientPair();
+        lingering[0].setSoLinger(true, 3);
+        OutputStream out = lingering[0].getOutputStream();
+        // The peer never reads: the writer blocks with bytes queued in the loop and the kernel.
+        Future<Throwable> writer = blockedIn(() -> catchThrowable(() -> out.write(new byte[64 << 20])));
+        Future<Boolean> closer = inBackground(() -> {
+            lingering[0].close();
+            return true;
+        });
+        other[1].getOutputStream().write(1);
+        assertThat(other[0].getInputStream().read()).isEqualTo(1);
+        other[0].getOutputStream().write(2);
+        assertThat(other[1].getInputStream().read()).isEqualTo(2);
+        assertThat(closer.isDone()).as("the close still lingers while the loop serves the other socket").isFalse();
+        assertThat(within(closer)).isTrue();
+        assertThat(within(writer)).isInstanceOf(SocketException.class);
     }
 
     // ---- end of stream and reset ---------------------------------------------------------------
@@ -709,12 +732,17 @@ class JavaNetExamples {
     @DisplayName("socket: a 1 ms read timeout used as a peek (pgjdbc, HttpClient, OkHttp) loses no byte of a stream")
     void oneMillisecondPeekLosesNothing() throws Exception {
         Socket[] pair = clientPair();
-        byte[] sent = new byte[4 << 20];
+        byte[] sent = new byte[1 << 20];
         new Random(1).nextBytes(sent);
+        int chunk = 1500;
+        // The reader lets each chunk go just before its peek, so arrival races the 1 ms timeout;
+        // every tenth chunk goes only after the peek, which then surely times out.
+        java.util.concurrent.Semaphore go = new java.util.concurrent.Semaphore(0);
         Future<Boolean> writer = inBackground(() -> {
             OutputStream out = pair[1].getOutputStream();
-            for (int off = 0; off < sent.length; off += 1500) {
-                out.write(sent, off, Math.min(1500, sent.length - off));
+            for (int off = 0; off < sent.length; off += chunk) {
+                go.acquire();
+                out.write(sent, off, Math.min(chunk, sent.length - off));
             }
             pair[1].shutdownOutput();
             return true;
@@ -722,9 +750,13 @@ class JavaNetExamples {
         Socket socket = pair[0];
         InputStream in = socket.getInputStream();
         java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
-        byte[] buffer = new byte[3000];
+        byte[] buffer = new byte[2 * chunk];
         int peeks = 0;
-        while (true) {
+        for (int round = 0; ; round++) {
+            boolean late = round % 10 == 9;
+            if (!late) {
+                go.release();
+            }
             // The idiom: a 1 ms timed one-byte read, then the timeout restored.
             socket.setSoTimeout(1);
             int r;
@@ -735,17 +767,26 @@ class JavaNetExamples {
                 r = 0;
             }
             socket.setSoTimeout(0);
+            if (late) {
+                go.release();
+            }
             if (r < 0) {
                 break;
             }
             got.write(buffer, 0, r);
-            int n = in.read(buffer);
+            if (got.size() == sent.length) {
+                go.release();
+                assertThat(in.read()).isEqualTo(-1);
+                break;
+            }
+            int n = in.read(buffer, 0, Math.min(buffer.length, sent.length - got.size()));
             if (n < 0) {
                 break;
             }
             got.write(buffer, 0, n);
         }
         assertThat(within(writer)).isTrue();
+        assertThat(peeks).as("peeks that timed out").isPositive();
         assertThat(got.size()).isEqualTo(sent.length);
         assertThat(Arrays.equals(got.toByteArray(), sent)).as("byte-exact after %d timed-out peeks", peeks).isTrue();
     }
