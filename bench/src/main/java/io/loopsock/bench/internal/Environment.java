@@ -64,7 +64,8 @@ final class Environment {
         try {
             for (String tool : List.of(Contenders.IPERF3, Contenders.SOCKPERF)) {
                 Tools.Commands commands = Tools.commands(tool, List.of(), options.sizes());
-                meta.put(tool + " commands", String.join(" ", commands.server()) + " & " + String.join(" ", commands.client()));
+                meta.put(tool + " commands", (String.join(" ", commands.server()) + " & " + String.join(" ", commands.client()))
+                        .replaceAll("-p \\d+", "-p PORT"));
             }
         } catch (IOException e) {
             meta.put("tool commands", "? (" + e + ")");
@@ -83,7 +84,11 @@ final class Environment {
 
     private static String read(String file) {
         try {
-            return Files.readString(Path.of(file), StandardCharsets.UTF_8).trim();
+            // A stream, read to its end: Files.readString and Files.readAllBytes trust the size the
+            // file reports, and got one byte of /proc/sys/net/core/somaxconn here.
+            try (java.io.InputStream in = Files.newInputStream(Path.of(file))) {
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+            }
         } catch (IOException e) {
             return "?";
         }

@@ -83,7 +83,7 @@ public final class Report {
                 .append("; do not edit by hand: run ./loopsock bench, or ./loopsock bench --report ").append(resultsPath).append(" -->\n\n");
         if (quick) {
             md.append("> **Quick smoke run: not for comparison.** One round, windows of 0.3 s, small counts (2,000 round trips, 200 idle connections), all the workloads of a contender in one JVM, ")
-                    .append("on a shared machine. It shows that every contender and every part of the report works; its numbers mean nothing. ")
+                    .append("on a shared machine. It shows that every contender and every part of the report works; its numbers mean nothing (idle memory, measured here without a pre-touched heap and without settling, is noise, even negative). ")
                     .append("The measurement is `./loopsock bench` (3 rounds, the full sizes, one JVM per measurement) on a quiet machine.\n\n");
         }
         md.append("loopsock side by side with Netty 4.2's channels, the JDK's blocking sockets, a raw `java.nio` selector and the ")
