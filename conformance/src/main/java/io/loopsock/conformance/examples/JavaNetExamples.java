@@ -11,6 +11,7 @@ import io.loopsock.socket.LoopGroup;
 import io.loopsock.socket.LoopServerSocket;
 import io.loopsock.socket.LoopSocket;
 import io.loopsock.socket.LoopSocketFactory;
+import io.loopsock.spi.Capability;
 import io.loopsock.spi.LoopProvider;
 import java.io.IOException;
 import java.io.InputStream;
@@ -477,7 +478,11 @@ class JavaNetExamples {
         assertThat(other[0].getInputStream().read()).isEqualTo(1);
         other[0].getOutputStream().write(2);
         assertThat(other[1].getInputStream().read()).isEqualTo(2);
-        assertThat(closer.isDone()).as("the close still lingers while the loop serves the other socket").isFalse();
+        if (group.provider().capabilities().contains(Capability.BYTES_UNSENT)) {
+            // The layer lingers on the closing thread, counting the unsent bytes down; without that
+            // count (nio) the kernel decides how long the close takes.
+            assertThat(closer.isDone()).as("the close still lingers while the loop serves the other socket").isFalse();
+        }
         assertThat(within(closer)).isTrue();
         assertThat(within(writer)).isInstanceOf(SocketException.class);
     }
