@@ -58,7 +58,8 @@ public final class Measure {
                 Map<String, Double> metrics = new Measure(contender, sizes).run(workload);
                 metrics.forEach((metric, value) -> out.println(RESULT + "\t" + workload.id() + "\t" + metric + "\t" + value));
             } catch (Throwable e) {
-                e.printStackTrace();
+                // The harness keeps this JVM's stderr in the run's log; the line below carries the error.
+                System.getLogger("io.loopsock.bench").log(System.Logger.Level.ERROR, "workload " + workload.id() + " failed", e);
                 out.println(RESULT + "\t" + workload.id() + "\terror\tNaN\t" + String.valueOf(e).replace('\t', ' ').replace('\n', ' '));
                 status = 1;
             }
