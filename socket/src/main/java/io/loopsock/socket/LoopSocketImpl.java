@@ -40,6 +40,9 @@ final class LoopSocketImpl extends SocketImpl {
     /** Closes the sockets of impls nobody closed once they are unreachable. */
     private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
 
+    /** The options of each backend's client and server sockets, by "backend/role". */
+    private static final java.util.Map<String, Set<SocketOption<?>>> OPTIONS = new java.util.concurrent.ConcurrentHashMap<>();
+
     /** Loopsock's own options a backend may add to the JDK's. */
     private static final List<SocketOption<?>> LOOPSOCK_OPTIONS =
             List.of(LoopsockOptions.TCP_CORK, LoopsockOptions.TCP_USER_TIMEOUT, LoopsockOptions.TCP_NOTSENT_LOWAT);
@@ -52,7 +55,6 @@ final class LoopSocketImpl extends SocketImpl {
     private volatile int timeout;
     /** A read returned end of stream: every later read does, even after close (JDK-20). */
     private volatile boolean endOfStream;
-    private volatile Set<SocketOption<?>> options;
     private InputStream in;
     private OutputStream out;
 
@@ -94,13 +96,12 @@ final class LoopSocketImpl extends SocketImpl {
     }
 
     /**
-     * Makes a socket this impl's: the options are learnt while it is open (a closed socket still
-     * lists them, as the JDK's does), and a {@code java.net.Socket} dropped without a close has its
-     * socket closed once it is unreachable, as the JDK's own sockets are.
+     * Makes a socket this impl's: its backend's options are known from the first open socket on
+     * (a closed socket still lists them, as the JDK's does), and a {@code java.net.Socket} dropped
+     * without a close has its socket closed once it is unreachable, as the JDK's own sockets are.
      */
     private void adopt(Socket adopted) {
         socket = adopted;
-        options = null;
         supportedOptions();
         CLEANER.register(this, adopted::close);
     }
@@ -402,7 +403,9 @@ final class LoopSocketImpl extends SocketImpl {
 
     @Override
     protected Set<SocketOption<?>> supportedOptions() {
-        Set<SocketOption<?>> known = options;
+        // The set depends on the backend and the role only: the first socket asks its loop.
+        String key = group.provider().name() + (server ? "/server" : "/client");
+        Set<SocketOption<?>> known = OPTIONS.get(key);
         if (known != null) {
             return known;
         }
@@ -423,7 +426,7 @@ final class LoopSocketImpl extends SocketImpl {
             }
         }
         known = Set.copyOf(supported);
-        options = known;
+        OPTIONS.putIfAbsent(key, known);
         return known;
     }
 
