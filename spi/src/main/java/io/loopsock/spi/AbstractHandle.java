@@ -24,6 +24,8 @@ public abstract class AbstractHandle implements Handle {
     private boolean active;
     private boolean referenced = true;
     private boolean closing;
+    /** Whether the close phase waits for {@link #releaseClose()}; see {@link #holdClose()}. */
+    private boolean closeHeld;
     private Callback closeCallback;
 
     /**
@@ -87,6 +89,34 @@ public abstract class AbstractHandle implements Handle {
         try {
             onClose();
         } finally {
+            if (!closeHeld) {
+                loop.closing(this);
+            }
+        }
+    }
+
+    /**
+     * Keeps the handle out of the close phase until {@link #releaseClose()}: for a backend whose
+     * operations are still in the kernel when the handle closes (io_uring), so that the close
+     * callback runs only after their last completion arrived. Call it from {@link #onClose()}.
+     * The held close counts as an active request: the loop stays alive and may block in its poll
+     * meanwhile, where waiting closing handles would make it spin.
+     */
+    protected final void holdClose() {
+        if (closing && !closeHeld) {
+            closeHeld = true;
+            loop.activeRequests++;
+        }
+    }
+
+    /**
+     * Lets a held close go on: the handle's close completes in the loop's next close phase (this
+     * iteration's, when called from the poll phase). Does nothing unless the close was held.
+     */
+    protected final void releaseClose() {
+        if (closeHeld) {
+            closeHeld = false;
+            loop.activeRequests--;
             loop.closing(this);
         }
     }
