@@ -68,6 +68,7 @@ public abstract class HandlerLoop extends UnixLoop {
         pollThread = Thread.currentThread();
         timeRefreshed = false;
         polls++;
+        beforeWait();
         context.arm(timeoutMillis);
         // The handler never throws: what a callback throws is recorded by dispatch, and a failing
         // wait is logged by Netty, which then waits a second before returning.
@@ -75,6 +76,23 @@ public abstract class HandlerLoop extends UnixLoop {
         // A wakeup that came while the handler polled has done its work; one after this line is
         // for the next poll, whose run phase sees the task or async that caused it.
         wakeupPending = false;
+    }
+
+    /**
+     * Called at the start of every poll, before the handler submits and waits: a completion
+     * backend hands over here what its handles queued since the last poll, so that they reach
+     * the kernel with this poll's one wait. Does nothing by default.
+     */
+    protected void beforeWait() {}
+
+    /**
+     * Returns the handler, for a backend that must adjust it once it is made (io_uring's, see
+     * {@code AnyThreadRing}).
+     *
+     * @return the handler
+     */
+    protected final IoHandler handler() {
+        return handler;
     }
 
     @Override
