@@ -34,7 +34,7 @@ import java.util.Set;
  *
  * @param <S> the stream type that {@link #accept()} returns
  */
-abstract class UnixStream<S extends Stream> extends AbstractHandle implements Stream, Poller.Ready {
+abstract class UnixStream<S extends Stream> extends AbstractHandle implements Stream, Poller.Ready, Ring.Completed {
     /** The most reads of one stream per poll, so that one busy stream cannot starve the others. */
     private static final int READS_PER_POLL = 32;
     /** The backlog a listen below 1 asks for: libuv's and Node's usual 511 (the kernel caps it). */
@@ -47,6 +47,31 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
     /** The socket, once it exists: a connection or a listener. */
     Socket socket;
     private Poller.Registration registration;
+    /** The socket's channel on a completion backend (see {@link Ring}), instead of a registration. */
+    private Ring.Channel channel;
+    /** The completion model's outstanding operations, and the memory they keep pinned. */
+    private boolean recvOutstanding;
+    private boolean sendOutstanding;
+    private boolean acceptOutstanding;
+    private boolean connectOutstanding;
+    private boolean shutdownOutstanding;
+    /** A listener's readability poll, after an ACCEPT met the descriptor limit. */
+    private boolean acceptPollOutstanding;
+    /** Whether the next accept waits for a connection first (the descriptor limit was hit). */
+    private boolean acceptAfterPoll;
+    /** The callback of a SHUTDOWN that was in the kernel when the stream closed: its result comes. */
+    private Completion lateShutdown;
+    private ByteBuffer recvBuffer;
+    private ByteBuffer sendStaging;
+    private ByteBuffer connectAddress;
+    /** Bytes the outstanding SEND offered. */
+    private int sendOffered;
+    /**
+     * What a receive cancelled by stopRead still brought (data, the end, an error): delivered by
+     * the next startRead, so that nothing is lost (the completion model's counterpart of data left
+     * in the kernel).
+     */
+    private ReadResult stashed;
     private boolean readInterest;
     private boolean writeInterest;
 
@@ -105,7 +130,11 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
         readInterest = false;
         writeInterest = false;
         try {
-            registration = loop.register(fresh, this);
+            if (loop instanceof Ring ring) {
+                channel = ring.open(fresh, this);
+            } else {
+                registration = loop.register(fresh, this);
+            }
         } catch (LoopException | RuntimeException e) {
             socket = null;
             closeQuietly(fresh);
@@ -114,10 +143,25 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
     }
 
     /** Cancels the socket's registration, before the socket is closed. */
-    final void dropRegistration() {
+    private void dropRegistration() {
         if (registration != null) {
             registration.cancel();
             registration = null;
+        }
+    }
+
+    /**
+     * Drops a socket with nothing outstanding (a failed bind or connect): cancels its registration
+     * and closes it, or closes its channel, which closes it.
+     */
+    final void discard(Socket dropped) {
+        if (channel != null) {
+            Ring.Channel closed = channel;
+            channel = null;
+            closed.cancelAndClose();
+        } else {
+            dropRegistration();
+            closeQuietly(dropped);
         }
     }
 
@@ -142,6 +186,10 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
         }
         onRead = callback;
         reading = true;
+        if (stashed != null) {
+            // What a cancelled receive brought comes first, from the loop (rule 28).
+            defer(this::deliverStashed);
+        }
         refresh();
     }
 
@@ -328,11 +376,35 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
     }
 
     private void shutdownNow() {
+        if (channel != null) {
+            if (!shutdownOutstanding) {
+                shutdownOutstanding = true;
+                channel.submit(Ring.Op.SHUTDOWN, 0, 0);
+            }
+            return;
+        }
+        shutdownAtOnce();
+    }
+
+    /** Shuts the sending side down with shutdown(2) and queues the callback with the outcome. */
+    private void shutdownAtOnce() {
         LoopException error = null;
         try {
             socket.shutdown(false, true);
         } catch (IOException | RuntimeException e) {
             error = UnixErrors.map(e, "shutdown");
+        }
+        shutdownDone(error);
+    }
+
+    private void shutdownDone(LoopException failure) {
+        completions.add(onShutdown, shutdownError(failure), Kind.SHUTDOWN);
+        onShutdown = null;
+    }
+
+    private LoopException shutdownError(LoopException failure) {
+        LoopException error = failure;
+        if (error != null) {
             if (error.code() == ErrorCode.ENOTCONN) {
                 // shutdown(2) on a connection the peer has torn down (a reset) says ENOTCONN, as
                 // libuv would pass on; the suite's pair model (rules 105, 108) wants the error of
@@ -340,7 +412,7 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
                 // write has not taken it yet, else EPIPE, what the next send would say.
                 int pending = 0;
                 try {
-                    pending = socket.getSoError();
+                    pending = socket == null ? 0 : socket.getSoError();
                 } catch (IOException | RuntimeException ignored) {
                     // EPIPE stands.
                 }
@@ -348,8 +420,7 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
                         : new LoopException(ErrorCode.EPIPE, "shutdown: the peer is gone", error);
             }
         }
-        completions.add(onShutdown, error, Kind.SHUTDOWN);
-        onShutdown = null;
+        return error;
     }
 
     // ---- connecting ---------------------------------------------------------------------------
@@ -362,9 +433,22 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
         onConnect = callback;
         connecting = true;
         requestStarted();
+        if (channel != null && !(target instanceof io.netty.channel.unix.DomainSocketAddress)) {
+            try {
+                submitConnect(target);
+            } catch (IOException | RuntimeException e) {
+                connectFailed(UnixErrors.map(e, "connect " + target), true);
+                completions.schedule();
+            }
+            return;
+        }
         try {
             if (socket.connect(target)) {
                 connected();
+            } else if (channel != null) {
+                // A Unix-domain connect is done inside connect(2) (libuv's uv_pipe_connect calls it
+                // too); one that would wait goes to the ring.
+                submitConnect(target);
             } else {
                 refresh();
             }
@@ -372,6 +456,17 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
             connectFailed(UnixErrors.map(e, "connect " + target), true);
         }
         completions.schedule();
+    }
+
+    /** Submits a CONNECT to the ring, with the target encoded in memory pinned until it completes. */
+    private void submitConnect(SocketAddress target) throws IOException {
+        if (connectAddress == null) {
+            connectAddress = ByteBuffer.allocateDirect(Sockaddr.MAX_BYTES);
+        }
+        int length = Sockaddr.encode(socket, target, connectAddress);
+        connectOutstanding = true;
+        channel.submit(Ring.Op.CONNECT, io.netty.channel.unix.Buffer.memoryAddress(connectAddress), length);
+        refresh();
     }
 
     /** Reports a connect that failed before it could start, through the callback. */
@@ -417,8 +512,7 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
             // the next connect gets a fresh socket (bound again to the address asked for, if any).
             Socket failed = socket;
             socket = null;
-            dropRegistration();
-            closeQuietly(failed);
+            discard(failed);
         }
         completions.add(onConnect, error, Kind.CONNECT);
         onConnect = null;
@@ -544,6 +638,9 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
             readInterest = read;
             writeInterest = write;
         }
+        if (channel != null && !closing()) {
+            reconcile();
+        }
         setActive(reading || listening || connecting || !writes.isEmpty() || onShutdown != null);
     }
 
@@ -587,6 +684,7 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
     protected void onClose() {
         reading = false;
         onRead = null;
+        boolean wasListening = listening;
         listening = false;
         // The registration goes before the descriptor: the poller keys registrations by number,
         // and a new socket may get this number as soon as it is closed (rule 76).
@@ -596,6 +694,49 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
                 socket.setSoLinger(0);
             } catch (IOException | RuntimeException e) {
                 // The socket may already be shut down (rule 111): the close still goes ahead.
+            }
+        }
+        if (channel != null) {
+            if (shutdownOutstanding && onShutdown != null) {
+                if (channel.queued(Ring.Op.SHUTDOWN)) {
+                    // Not in the kernel yet: done now, as a readiness backend does it at once, so
+                    // that its callback reports the shutdown, not the close (rule 110).
+                    channel.cancel(Ring.Op.SHUTDOWN);
+                    shutdownOutstanding = false;
+                    shutdownAtOnce();
+                } else {
+                    lateShutdown = onShutdown;
+                    onShutdown = null;
+                }
+            }
+            if (connectOutstanding) {
+                // A connect in the kernel holds the socket and its address until its cancel is
+                // submitted, in the next poll: ended now, with the address reusable, so that a
+                // new socket can be bound to it at once (rule 18).
+                try {
+                    socket.setReuseAddress(true);
+                    socket.shutdown(true, true);
+                } catch (IOException | RuntimeException e) {
+                    // Closed all the same.
+                }
+            }
+            if (wasListening && (acceptOutstanding || acceptPollOutstanding)) {
+                // An accept in the kernel holds the listener until its cancel is submitted, in the
+                // next poll; shutting it down ends the listening now, so that its port can be
+                // bound again at once (rule 18).
+                try {
+                    socket.shutdown(true, true);
+                } catch (IOException | RuntimeException e) {
+                    // Closed all the same.
+                }
+            }
+            // The channel owns the descriptor: it closes it at once, or after cancelling what is
+            // in the kernel, and the close callback waits for the last completion.
+            Ring.Channel closed = channel;
+            channel = null;
+            socket = null;
+            if (closed.cancelAndClose()) {
+                holdClose();
             }
         }
         // The descriptor is released now (rule 18).
@@ -626,6 +767,213 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
             } catch (IOException e) {
                 // Nothing useful can be done about a failing close of a socket we are abandoning.
             }
+        }
+    }
+
+    // ---- the completion model ------------------------------------------------------------------
+
+    /** The size of a stream's receive buffer and send staging buffer on a completion backend. */
+    private static final int RING_BUFFER_SIZE = 64 * 1024;
+    private static final int ECANCELED = 125;
+
+    /**
+     * Makes the outstanding operations match the state, as {@link #refresh()} sets a readiness
+     * poller's interest: a receive while reading, an accept while listening with no connection
+     * waiting, a send while writes are queued, the shutdown once they are done.
+     */
+    private void reconcile() {
+        if (connected && reading && stashed == null && !recvOutstanding) {
+            if (recvBuffer == null) {
+                recvBuffer = ByteBuffer.allocateDirect(RING_BUFFER_SIZE);
+            }
+            recvOutstanding = true;
+            channel.submit(Ring.Op.RECV, io.netty.channel.unix.Buffer.memoryAddress(recvBuffer), recvBuffer.capacity());
+        } else if (!reading && recvOutstanding) {
+            // stopRead: a receive that never reached the kernel is dropped; one that did is
+            // cancelled, and what it still brings is kept for the next startRead.
+            recvOutstanding = channel.cancel(Ring.Op.RECV);
+        }
+        if (listening && waitingToBeAccepted == null && !acceptOutstanding && !acceptPollOutstanding) {
+            if (acceptAfterPoll) {
+                // At the descriptor limit an ACCEPT fails at once, connection or not: a poll
+                // waits for one, so that the loop does not spin (rule 75).
+                acceptPollOutstanding = true;
+                channel.submit(Ring.Op.POLLIN, 0, 0);
+            } else {
+                acceptOutstanding = true;
+                channel.submit(Ring.Op.ACCEPT, 0, 0);
+            }
+        }
+        if (connected && !writes.isEmpty() && !sendOutstanding) {
+            submitSend();
+        }
+    }
+
+    /**
+     * Sends the head of the write queue: a lone direct buffer from where it is, anything else
+     * gathered (across requests) into the stream's staging buffer. Either stays pinned until the
+     * completion.
+     */
+    private void submitSend() {
+        WriteRequest head = writes.peek();
+        ByteBuffer direct = head.loneDirect();
+        long address;
+        if (direct != null) {
+            address = io.netty.channel.unix.Buffer.memoryAddress(direct) + direct.position();
+            sendOffered = direct.remaining();
+        } else {
+            if (sendStaging == null) {
+                sendStaging = ByteBuffer.allocateDirect(RING_BUFFER_SIZE);
+            }
+            sendStaging.clear();
+            for (WriteRequest request : writes) {
+                if (!request.gather(sendStaging)) {
+                    break;
+                }
+            }
+            address = io.netty.channel.unix.Buffer.memoryAddress(sendStaging);
+            sendOffered = sendStaging.position();
+        }
+        sendOutstanding = true;
+        channel.submit(Ring.Op.SEND, address, sendOffered);
+    }
+
+    /** Called by the ring's poll with a result of this stream's channel. */
+    @Override
+    public final void completed(Ring.Op op, int result) {
+        switch (op) {
+            case RECV -> recvOutstanding = false;
+            case SEND -> sendOutstanding = false;
+            case ACCEPT -> acceptOutstanding = false;
+            case CONNECT -> connectOutstanding = false;
+            case SHUTDOWN -> shutdownOutstanding = false;
+            case POLLIN -> acceptPollOutstanding = false;
+        }
+        if (closing()) {
+            if (op == Ring.Op.SHUTDOWN && lateShutdown != null) {
+                // Delivered before the close callback: the held close waits for this completion.
+                completions.add(lateShutdown, shutdownError(result == 0 ? null : UnixErrors.exception(result, "shutdown")), Kind.SHUTDOWN);
+                lateShutdown = null;
+            }
+            if (op == Ring.Op.ACCEPT && result >= 0) {
+                // A connection the cancel came too late for: nobody will accept it.
+                closeQuietly(new Socket(result));
+            }
+            return;
+        }
+        switch (op) {
+            case RECV -> received(result);
+            case SEND -> sent(result);
+            case ACCEPT -> acceptedByRing(result);
+            case CONNECT -> {
+                if (result == 0) {
+                    connected();
+                } else {
+                    connectFailed(UnixErrors.exception(result, "connect"), true);
+                }
+            }
+            case SHUTDOWN -> shutdownDone(result == 0 ? null : UnixErrors.exception(result, "shutdown"));
+            case POLLIN -> acceptAfterPoll = false;
+        }
+        if (!closing()) {
+            completions.flush();
+            refresh();
+        }
+    }
+
+    @Override
+    public final void released() {
+        releaseClose();
+    }
+
+    private void received(int result) {
+        ReadResult outcome;
+        if (result > 0) {
+            outcome = new ReadResult.Data(recvBuffer.clear().limit(result));
+        } else if (result == 0) {
+            outcome = ReadResult.EndOfStream.INSTANCE;
+        } else if (-result == ECANCELED) {
+            return;
+        } else {
+            outcome = new ReadResult.Failed(UnixErrors.exception(result, "read"));
+        }
+        if (!reading) {
+            // Completed before the cancel of a stopRead took effect: kept, not lost.
+            if (outcome instanceof ReadResult.Data(ByteBuffer bytes)) {
+                ByteBuffer copy = ByteBuffer.allocate(bytes.remaining()).put(bytes).flip();
+                outcome = new ReadResult.Data(copy);
+            }
+            stashed = outcome;
+            return;
+        }
+        deliverResult(outcome);
+    }
+
+    /** Delivers a receive's outcome as the readiness path does: data, or the end, or an error. */
+    private void deliverResult(ReadResult outcome) {
+        switch (outcome) {
+            case ReadResult.Data data -> deliver(onRead, data);
+            case ReadResult.EndOfStream end -> {
+                ReadCallback callback = onRead;
+                stopRead();
+                deliver(callback, end);
+            }
+            case ReadResult.Failed(LoopException error) -> readFailed(error);
+        }
+    }
+
+    /** Runs from the pending phase after a startRead found a stashed outcome. */
+    private void deliverStashed() {
+        if (closing() || !reading || stashed == null) {
+            return;
+        }
+        ReadResult outcome = stashed;
+        stashed = null;
+        deliverResult(outcome);
+        if (!closing()) {
+            refresh();
+        }
+    }
+
+    private void sent(int result) {
+        if (result < 0) {
+            failWrites(UnixErrors.exception(result, "write"));
+            return;
+        }
+        long left = result;
+        queuedBytes -= result;
+        WriteRequest request;
+        while ((request = writes.peek()) != null) {
+            left = request.advance(left);
+            if (!request.isDone()) {
+                break;
+            }
+            writes.poll();
+            completions.add(request.callback, null, Kind.WRITE);
+        }
+        if (writes.isEmpty() && shutdownRequested && onShutdown != null) {
+            shutdownNow();
+        }
+    }
+
+    private void acceptedByRing(int result) {
+        if (result >= 0) {
+            if (!listening) {
+                closeQuietly(new Socket(result));
+                return;
+            }
+            waitingToBeAccepted = new Socket(result);
+            complete(onConnection, null);
+            return;
+        }
+        if (-result == ECANCELED || !listening) {
+            return;
+        }
+        LoopException error = UnixErrors.exception(result, "accept");
+        boolean atLimit = error.code() == ErrorCode.EMFILE || error.code() == ErrorCode.ENFILE;
+        acceptAfterPoll = atLimit;
+        if (!atLimit || !loop.dropWaitingConnections(socket)) {
+            complete(onConnection, error);
         }
     }
 
@@ -724,7 +1072,8 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
     @Override
     public final int bytesReadable() throws LoopException {
         checkReadableQuery();
-        return Ioctl.queryInt(socket.intValue(), Ioctl.FIONREAD, "bytes readable");
+        int held = stashed instanceof ReadResult.Data(ByteBuffer bytes) ? bytes.remaining() : 0;
+        return held + Ioctl.queryInt(socket.intValue(), Ioctl.FIONREAD, "bytes readable");
     }
 
     /** One write request: its buffers, sent in order, and its callback. */
@@ -780,6 +1129,41 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
             while (first < buffers.length && !buffers[first].hasRemaining()) {
                 first++;
             }
+        }
+
+        /** The request's only remaining buffer, if it is direct; otherwise null. */
+        ByteBuffer loneDirect() {
+            return first == buffers.length - 1 && buffers[first].isDirect() ? buffers[first] : null;
+        }
+
+        /**
+         * Copies what is left of the request into a buffer, as far as it has room; leaves the
+         * request as it is.
+         *
+         * @return whether all of it fitted
+         */
+        boolean gather(ByteBuffer into) {
+            for (int i = first; i < buffers.length; i++) {
+                int take = Math.min(buffers[i].remaining(), into.remaining());
+                into.put(into.position(), buffers[i], buffers[i].position(), take);
+                into.position(into.position() + take);
+                if (take < buffers[i].remaining()) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** Counts bytes as sent; returns those beyond this request. */
+        long advance(long sent) {
+            long left = sent;
+            while (first < buffers.length && left > 0) {
+                int take = (int) Math.min(left, buffers[first].remaining());
+                buffers[first].position(buffers[first].position() + take);
+                left -= take;
+                skipEmpty();
+            }
+            return left;
         }
 
         boolean isDone() {

@@ -167,8 +167,7 @@ final class UnixTcp extends UnixStream<Tcp> implements Tcp {
     private void discardSocket() {
         Socket dropped = socket;
         socket = null;
-        dropRegistration();
-        closeQuietly(dropped);
+        discard(dropped);
     }
 
     @Override
