@@ -229,21 +229,28 @@ final class IoUringLoop extends HandlerLoop implements Ring {
         @Override
         public boolean cancelAndClose() {
             closed = true;
+            boolean shutdownInKernel = inKernel[Op.SHUTDOWN.ordinal()] != 0;
             for (int slot = 0; slot <= POLL; slot++) {
                 // A SHUTDOWN in the kernel is not cancelled: its result comes all the same.
-                if (slot != Op.SHUTDOWN.ordinal() || inKernel[slot] == 0) {
+                if (slot != Op.SHUTDOWN.ordinal() || !shutdownInKernel) {
                     cancelSlot(slot);
                 }
             }
-            if (!inKernel()) {
-                // Nothing in the kernel names the descriptor: it is closed now (rule 18).
+            if (!shutdownInKernel) {
+                // Released now (rule 18): what is queued was dropped, and what is in the kernel
+                // took its own reference to the socket when it was submitted, so no entry will
+                // look the number up again.
                 closeDescriptor();
+            }
+            if (!inKernel()) {
+                registration.cancel();
                 return false;
             }
-            // The descriptor is closed after the last completion, not with a CLOSE entry next to
-            // the cancels: an operation the kernel hands to an io-wq worker (SHUTDOWN) looks the
-            // number up only when the worker runs it, so the number must stay ours until then,
-            // or the operation would hit whatever socket gets the number next.
+            // Otherwise the memory stays pinned until the last completion. A SHUTDOWN is the
+            // exception to the above: the kernel hands it to an io-wq worker, which looks the
+            // number up only when it runs (seen: a SHUTDOWN completing EBADF after the number was
+            // closed), so the number stays ours until its completion, or it could hit whatever
+            // socket gets the number next.
             releaseAwaited = true;
             return true;
         }
@@ -258,9 +265,8 @@ final class IoUringLoop extends HandlerLoop implements Ring {
         }
 
         private void closeDescriptor() {
-            // Netty calls unregistered once the completions still counted (cancels) are in.
-            registration.cancel();
             try {
+                // Netty's descriptor closes once; a second call does nothing.
                 fd.close();
             } catch (IOException e) {
                 // Nothing useful can be done about a failing close of an abandoned socket.
@@ -334,6 +340,8 @@ final class IoUringLoop extends HandlerLoop implements Ring {
                 }
                 if (closed && releaseAwaited && registration.isValid() && !inKernel()) {
                     closeDescriptor();
+                    // Netty calls unregistered once the completions still counted (cancels) are in.
+                    registration.cancel();
                 }
             });
         }

@@ -78,10 +78,11 @@ public interface Ring {
 
         /**
          * Cancels every outstanding operation and closes the descriptor (a SHUTDOWN in the kernel
-         * is not cancelled: its completion reports how it went). Without operations in the kernel
-         * the descriptor is closed at once; otherwise the cancels go with the next poll, the
-         * descriptor is closed when the last operation completed, and
-         * {@link Completed#released()} follows.
+         * is not cancelled: its completion reports how it went). The descriptor is closed at once
+         * (operations in the kernel hold their own reference to the socket), except while a
+         * SHUTDOWN is in the kernel, which may look the number up late: then after the last
+         * completion. With operations in the kernel, their cancels go with the next poll and
+         * {@link Completed#released()} follows the last completion.
          *
          * @return true if completions are still to come and {@code released} will be called
          */

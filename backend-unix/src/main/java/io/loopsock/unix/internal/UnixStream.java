@@ -709,6 +709,17 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
                     onShutdown = null;
                 }
             }
+            if (recvOutstanding && !channel.queued(Ring.Op.RECV)) {
+                // A receive in the kernel would take data that arrives before its cancel, and
+                // holds the socket open meanwhile: shutting the reading side ends it at once (its
+                // completion runs as the shutdown returns), so the close below really closes, and
+                // the peer sees what it would see from a readiness backend.
+                try {
+                    socket.shutdown(true, false);
+                } catch (IOException | RuntimeException e) {
+                    // Closed all the same.
+                }
+            }
             if (connectOutstanding) {
                 // A connect in the kernel holds the socket and its address until its cancel is
                 // submitted, in the next poll: ended now, with the address reusable, so that a
