@@ -25,7 +25,8 @@ import java.util.ArrayDeque;
  * operations are raw submission queue entries made with the public {@link IoUringIoOps}
  * constructor, with the kernel's opcodes. Streams use the completion model ({@link Ring}): RECV,
  * SEND, ACCEPT, CONNECT and SHUTDOWN, and ASYNC_CANCEL to cancel; a descriptor is closed with
- * close(2) once no operation in the kernel names it (see {@link Handle#cancelAndClose()}). UDP handles use
+ * close(2), at once unless a SHUTDOWN may still look its number up (see
+ * {@link Handle#cancelAndClose()}). UDP handles use
  * readiness ({@link Poller}) through one-shot POLL_ADD, re-armed while there is interest, with the
  * non-blocking system calls of the shared UDP code: a datagram socket gains nothing from
  * completions, and its sends and receives keep their exact semantics.
