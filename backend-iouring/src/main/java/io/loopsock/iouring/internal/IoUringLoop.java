@@ -24,9 +24,8 @@ import java.util.ArrayDeque;
  * <p>Loop-thread only, as every loop. Each descriptor is one {@link IoUringIoHandle}; its
  * operations are raw submission queue entries made with the public {@link IoUringIoOps}
  * constructor, with the kernel's opcodes. Streams use the completion model ({@link Ring}): RECV,
- * SEND, ACCEPT, CONNECT and SHUTDOWN, and ASYNC_CANCEL to cancel; a descriptor is closed with
- * close(2), at once unless a SHUTDOWN may still look its number up (see
- * {@link Handle#cancelAndClose()}). UDP handles use
+ * SEND, ACCEPT and CONNECT, and ASYNC_CANCEL to cancel; a descriptor is closed with close(2) at
+ * once (see {@link Handle#cancelAndClose()}). UDP handles use
  * readiness ({@link Poller}) through one-shot POLL_ADD, re-armed while there is interest, with the
  * non-blocking system calls of the shared UDP code: a datagram socket gains nothing from
  * completions, and its sends and receives keep their exact semantics.
@@ -49,11 +48,9 @@ final class IoUringLoop extends HandlerLoop implements Ring {
     private static final byte IORING_OP_CONNECT = 16;
     private static final byte IORING_OP_SEND = 26;
     private static final byte IORING_OP_RECV = 27;
-    private static final byte IORING_OP_SHUTDOWN = 34;
     private static final int MSG_NOSIGNAL = 0x4000;
     private static final int SOCK_NONBLOCK = 0x800;
     private static final int SOCK_CLOEXEC = 0x80000;
-    private static final int SHUT_WR = 1;
     private static final int POLLIN = 0x001;
     private static final int POLLOUT = 0x004;
     private static final int POLLERR = 0x008;
@@ -197,7 +194,6 @@ final class IoUringLoop extends HandlerLoop implements Ring {
                 case ACCEPT -> enqueue(slot, IORING_OP_ACCEPT, 0, 0, 0, SOCK_NONBLOCK | SOCK_CLOEXEC);
                 // CONNECT takes the address's length where the others take an offset.
                 case CONNECT -> enqueue(slot, IORING_OP_CONNECT, length, address, 0, 0);
-                case SHUTDOWN -> enqueue(slot, IORING_OP_SHUTDOWN, 0, 0, SHUT_WR, 0);
                 case POLLIN -> enqueue(slot, IORING_OP_POLL_ADD, 0, 0, 0, POLLIN);
             }
         }
@@ -230,28 +226,19 @@ final class IoUringLoop extends HandlerLoop implements Ring {
         @Override
         public boolean cancelAndClose() {
             closed = true;
-            boolean shutdownInKernel = inKernel[Op.SHUTDOWN.ordinal()] != 0;
             for (int slot = 0; slot <= POLL; slot++) {
-                // A SHUTDOWN in the kernel is not cancelled: its result comes all the same.
-                if (slot != Op.SHUTDOWN.ordinal() || !shutdownInKernel) {
-                    cancelSlot(slot);
-                }
+                cancelSlot(slot);
             }
-            if (!shutdownInKernel) {
-                // Released now (rule 18): what is queued was dropped, and what is in the kernel
-                // took its own reference to the socket when it was submitted, so no entry will
-                // look the number up again.
-                closeDescriptor();
-            }
+            // Released now (rule 18): what was queued was dropped, and what is in the kernel took
+            // its own reference to the socket when it was submitted (RECV, SEND, ACCEPT, CONNECT
+            // and POLL_ADD are armed at submission, never handed to an io-wq worker that would
+            // look the number up later), so no entry looks the number up again.
+            closeDescriptor();
             if (!inKernel()) {
                 registration.cancel();
                 return false;
             }
-            // Otherwise the memory stays pinned until the last completion. A SHUTDOWN is the
-            // exception to the above: the kernel hands it to an io-wq worker, which looks the
-            // number up only when it runs (seen: a SHUTDOWN completing EBADF after the number was
-            // closed), so the number stays ours until its completion, or it could hit whatever
-            // socket gets the number next.
+            // The memory they name stays pinned until the last completion.
             releaseAwaited = true;
             return true;
         }
@@ -340,7 +327,6 @@ final class IoUringLoop extends HandlerLoop implements Ring {
                     invoke(() -> completed.completed(op, res));
                 }
                 if (closed && releaseAwaited && registration.isValid() && !inKernel()) {
-                    closeDescriptor();
                     // Netty calls unregistered once the completions still counted (cancels) are in.
                     registration.cancel();
                 }

@@ -28,8 +28,6 @@ public interface Ring {
         ACCEPT,
         /** connect(2) to the socket address of {@code length} bytes at {@code address}; the result is 0. */
         CONNECT,
-        /** shutdown(2) of the sending side; the result is 0. */
-        SHUTDOWN,
         /**
          * A one-shot poll(2) for readability, where a completion would be premature: a listener
          * at the descriptor limit, whose ACCEPT would fail at once; the result is the poll mask.
@@ -77,12 +75,10 @@ public interface Ring {
         boolean cancel(Op op);
 
         /**
-         * Cancels every outstanding operation and closes the descriptor (a SHUTDOWN in the kernel
-         * is not cancelled: its completion reports how it went). The descriptor is closed at once
-         * (operations in the kernel hold their own reference to the socket), except while a
-         * SHUTDOWN is in the kernel, which may look the number up late: then after the last
-         * completion. With operations in the kernel, their cancels go with the next poll and
-         * {@link Completed#released()} follows the last completion.
+         * Cancels every outstanding operation and closes the descriptor at once: operations in
+         * the kernel hold their own reference to the socket. With operations in the kernel, their
+         * cancels go with the next poll and {@link Completed#released()} follows the last
+         * completion.
          *
          * @return true if completions are still to come and {@code released} will be called
          */

@@ -54,13 +54,10 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
     private boolean sendOutstanding;
     private boolean acceptOutstanding;
     private boolean connectOutstanding;
-    private boolean shutdownOutstanding;
     /** A listener's readability poll, after an ACCEPT met the descriptor limit. */
     private boolean acceptPollOutstanding;
     /** Whether the next accept waits for a connection first (the descriptor limit was hit). */
     private boolean acceptAfterPoll;
-    /** The callback of a SHUTDOWN that was in the kernel when the stream closed: its result comes. */
-    private Completion lateShutdown;
     private ByteBuffer recvBuffer;
     private ByteBuffer sendStaging;
     private ByteBuffer connectAddress;
@@ -375,19 +372,12 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
         refresh();
     }
 
+    /**
+     * Shuts the sending side down with shutdown(2) and queues the callback with the outcome, on a
+     * completion backend too: a SHUTDOWN entry goes to an io-wq worker, which looks the descriptor
+     * number up only when it runs, so the number could not be closed at once while one is out.
+     */
     private void shutdownNow() {
-        if (channel != null) {
-            if (!shutdownOutstanding) {
-                shutdownOutstanding = true;
-                channel.submit(Ring.Op.SHUTDOWN, 0, 0);
-            }
-            return;
-        }
-        shutdownAtOnce();
-    }
-
-    /** Shuts the sending side down with shutdown(2) and queues the callback with the outcome. */
-    private void shutdownAtOnce() {
         LoopException error = null;
         try {
             socket.shutdown(false, true);
@@ -697,18 +687,6 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
             }
         }
         if (channel != null) {
-            if (shutdownOutstanding && onShutdown != null) {
-                if (channel.queued(Ring.Op.SHUTDOWN)) {
-                    // Not in the kernel yet: done now, as a readiness backend does it at once, so
-                    // that its callback reports the shutdown, not the close (rule 110).
-                    channel.cancel(Ring.Op.SHUTDOWN);
-                    shutdownOutstanding = false;
-                    shutdownAtOnce();
-                } else {
-                    lateShutdown = onShutdown;
-                    onShutdown = null;
-                }
-            }
             if (recvOutstanding && !channel.queued(Ring.Op.RECV)) {
                 // A receive in the kernel would take data that arrives before its cancel, and
                 // holds the socket open meanwhile: shutting the reading side ends it at once (its
@@ -790,7 +768,7 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
     /**
      * Makes the outstanding operations match the state, as {@link #refresh()} sets a readiness
      * poller's interest: a receive while reading, an accept while listening with no connection
-     * waiting, a send while writes are queued, the shutdown once they are done.
+     * waiting, a send while writes are queued.
      */
     private void reconcile() {
         if (connected && reading && stashed == null && !recvOutstanding) {
@@ -857,15 +835,9 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
             case SEND -> sendOutstanding = false;
             case ACCEPT -> acceptOutstanding = false;
             case CONNECT -> connectOutstanding = false;
-            case SHUTDOWN -> shutdownOutstanding = false;
             case POLLIN -> acceptPollOutstanding = false;
         }
         if (closing()) {
-            if (op == Ring.Op.SHUTDOWN && lateShutdown != null) {
-                // Delivered before the close callback: the held close waits for this completion.
-                completions.add(lateShutdown, shutdownError(result == 0 ? null : UnixErrors.exception(result, "shutdown")), Kind.SHUTDOWN);
-                lateShutdown = null;
-            }
             if (op == Ring.Op.ACCEPT && result >= 0) {
                 // A connection the cancel came too late for: nobody will accept it.
                 closeQuietly(new Socket(result));
@@ -883,7 +855,6 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
                     connectFailed(UnixErrors.exception(result, "connect"), true);
                 }
             }
-            case SHUTDOWN -> shutdownDone(result == 0 ? null : UnixErrors.exception(result, "shutdown"));
             case POLLIN -> acceptAfterPoll = false;
         }
         if (!closing()) {
