@@ -451,11 +451,11 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
     /** Submits a CONNECT to the ring, with the target encoded in memory pinned until it completes. */
     private void submitConnect(SocketAddress target) throws IOException {
         if (connectAddress == null) {
-            connectAddress = ByteBuffer.allocateDirect(Sockaddr.MAX_BYTES);
+            connectAddress = KernelMemory.allocate(Sockaddr.MAX_BYTES);
         }
         int length = Sockaddr.encode(socket, target, connectAddress);
         connectOutstanding = true;
-        channel.submit(Ring.Op.CONNECT, io.netty.channel.unix.Buffer.memoryAddress(connectAddress), length);
+        channel.submit(Ring.Op.CONNECT, KernelMemory.address(connectAddress), length);
         refresh();
     }
 
@@ -746,6 +746,14 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
 
     @Override
     protected void onCloseCompleted() {
+        // Nothing is in the kernel any more: the ring's last completion released the close, or
+        // none was outstanding (see Ring.Channel#cancelAndClose).
+        KernelMemory.free(recvBuffer);
+        KernelMemory.free(sendStaging);
+        KernelMemory.free(connectAddress);
+        recvBuffer = null;
+        sendStaging = null;
+        connectAddress = null;
         completions.drain();
     }
 
@@ -773,10 +781,10 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
     private void reconcile() {
         if (connected && reading && stashed == null && !recvOutstanding) {
             if (recvBuffer == null) {
-                recvBuffer = ByteBuffer.allocateDirect(RING_BUFFER_SIZE);
+                recvBuffer = KernelMemory.allocate(RING_BUFFER_SIZE);
             }
             recvOutstanding = true;
-            channel.submit(Ring.Op.RECV, io.netty.channel.unix.Buffer.memoryAddress(recvBuffer), recvBuffer.capacity());
+            channel.submit(Ring.Op.RECV, KernelMemory.address(recvBuffer), recvBuffer.capacity());
         } else if (!reading && recvOutstanding) {
             // stopRead: a receive that never reached the kernel is dropped; one that did is
             // cancelled, and what it still brings is kept for the next startRead.
@@ -799,32 +807,25 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
     }
 
     /**
-     * Sends the head of the write queue: a lone direct buffer from where it is, anything else
-     * gathered (across requests) into the stream's staging buffer. Either stays pinned until the
-     * completion.
+     * Sends the head of the write queue, gathered (across requests) into the stream's staging
+     * buffer, which stays pinned until the completion. Always copied, even a lone direct buffer:
+     * the caller's memory belongs to the garbage collector, and the kernel reads the staging
+     * buffer whenever the socket has room, which for a loop dropped without a close may be after
+     * the collector freed the caller's (see {@link KernelMemory}).
      */
     private void submitSend() {
-        WriteRequest head = writes.peek();
-        ByteBuffer direct = head.loneDirect();
-        long address;
-        if (direct != null) {
-            address = io.netty.channel.unix.Buffer.memoryAddress(direct) + direct.position();
-            sendOffered = direct.remaining();
-        } else {
-            if (sendStaging == null) {
-                sendStaging = ByteBuffer.allocateDirect(RING_BUFFER_SIZE);
-            }
-            sendStaging.clear();
-            for (WriteRequest request : writes) {
-                if (!request.gather(sendStaging)) {
-                    break;
-                }
-            }
-            address = io.netty.channel.unix.Buffer.memoryAddress(sendStaging);
-            sendOffered = sendStaging.position();
+        if (sendStaging == null) {
+            sendStaging = KernelMemory.allocate(RING_BUFFER_SIZE);
         }
+        sendStaging.clear();
+        for (WriteRequest request : writes) {
+            if (!request.gather(sendStaging)) {
+                break;
+            }
+        }
+        sendOffered = sendStaging.position();
         sendOutstanding = true;
-        channel.submit(Ring.Op.SEND, address, sendOffered);
+        channel.submit(Ring.Op.SEND, KernelMemory.address(sendStaging), sendOffered);
     }
 
     /** Called by the ring's poll with a result of this stream's channel. */
@@ -1111,11 +1112,6 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
             while (first < buffers.length && !buffers[first].hasRemaining()) {
                 first++;
             }
-        }
-
-        /** The request's only remaining buffer, if it is direct; otherwise null. */
-        ByteBuffer loneDirect() {
-            return first == buffers.length - 1 && buffers[first].isDirect() ? buffers[first] : null;
         }
 
         /**

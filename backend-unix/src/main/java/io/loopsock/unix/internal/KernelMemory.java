@@ -1,0 +1,85 @@
+package io.loopsock.unix.internal;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.ByteBuffer;
+
+/**
+ * Memory that a completion backend names in an operation the kernel carries out later: receive
+ * buffers, send staging, socket addresses. It comes from {@code malloc} and goes back only
+ * through {@link #free}, never through the garbage collector.
+ *
+ * <p>A direct {@link ByteBuffer} is freed when the collector finds it unreachable, and a loop
+ * that is dropped without being closed makes everything in it unreachable at once, while its
+ * receives are still armed in the kernel: the kernel then writes the next bytes that arrive into
+ * memory the allocator has handed to someone else (seen here: a peer's bytes in a new direct
+ * buffer of an unrelated part of the JVM). With this memory, a stream frees it only in its close
+ * phase, after the last completion, and a loop that is never closed leaks it instead.
+ *
+ * <p>Any thread. Linking {@code malloc} and {@code free} is restricted: the JVM needs
+ * {@code --enable-native-access} for this module, as it does for {@link Ioctl} and for Netty's
+ * JNI library.
+ */
+final class KernelMemory {
+    private KernelMemory() {}
+
+    /**
+     * Allocates a buffer of native memory, with its position 0 and its limit its capacity.
+     *
+     * @param size the capacity, positive
+     * @return the buffer; its memory stays until {@link #free}
+     * @throws OutOfMemoryError if {@code malloc} fails
+     */
+    @SuppressWarnings("restricted")
+    static ByteBuffer allocate(int size) {
+        MemorySegment memory;
+        try {
+            memory = (MemorySegment) Native.MALLOC.invokeExact((long) size);
+        } catch (Throwable t) {
+            throw new IllegalStateException("malloc cannot be called here", t);
+        }
+        if (memory.equals(MemorySegment.NULL)) {
+            throw new OutOfMemoryError("malloc(" + size + ") failed");
+        }
+        return memory.reinterpret(size).asByteBuffer();
+    }
+
+    /**
+     * Frees a buffer made by {@link #allocate}; the buffer must not be used again.
+     *
+     * @param buffer the buffer, or null (nothing happens)
+     */
+    static void free(ByteBuffer buffer) {
+        if (buffer == null) {
+            return;
+        }
+        try {
+            Native.FREE.invokeExact(MemorySegment.ofAddress(address(buffer)));
+        } catch (Throwable t) {
+            throw new IllegalStateException("free cannot be called here", t);
+        }
+    }
+
+    /**
+     * The address of a buffer's first byte, for an operation.
+     *
+     * @param buffer a direct buffer
+     * @return its address
+     */
+    static long address(ByteBuffer buffer) {
+        return MemorySegment.ofBuffer(buffer).address() - buffer.position();
+    }
+
+    // Linking a downcall is restricted: it is what --enable-native-access allows.
+    @SuppressWarnings("restricted")
+    private static final class Native {
+        private static final Linker LINKER = Linker.nativeLinker();
+        static final MethodHandle MALLOC = LINKER.downcallHandle(LINKER.defaultLookup().find("malloc").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG), Linker.Option.critical(false));
+        static final MethodHandle FREE = LINKER.downcallHandle(LINKER.defaultLookup().find("free").orElseThrow(),
+                FunctionDescriptor.ofVoid(ValueLayout.ADDRESS), Linker.Option.critical(false));
+    }
+}
