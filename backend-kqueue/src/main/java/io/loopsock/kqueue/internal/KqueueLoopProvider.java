@@ -1,10 +1,9 @@
 package io.loopsock.kqueue.internal;
 
-import io.loopsock.ErrorCode;
 import io.loopsock.Loop;
 import io.loopsock.LoopException;
 import io.loopsock.spi.Capability;
-import io.loopsock.spi.LoopProvider;
+import io.loopsock.unix.internal.NativeLoopProvider;
 import io.loopsock.unix.internal.Platform;
 import io.netty.channel.kqueue.KQueue;
 import java.util.Set;
@@ -12,16 +11,16 @@ import java.util.Set;
 /**
  * The provider of the kqueue backend, named {@code kqueue}.
  *
- * <p>Any thread. The constructor touches no Netty class; the first {@link #isAvailable()},
- * {@link #unavailabilityCause()} or {@link #open()} asks Netty's {@link KQueue} once, which loads
- * the native library on macOS and fails at once elsewhere. A failure becomes the cause, never an
- * exception out of these methods: an {@link UnsupportedOperationException} whose one-line message
+ * <p>Any thread. As every native provider ({@link NativeLoopProvider}), it touches no Netty class
+ * until the first {@link #isAvailable()}, {@link #unavailabilityCause()} or {@link #open()}, which
+ * asks Netty's {@link KQueue} once: that loads the native library on macOS and fails at once
+ * elsewhere. A failure becomes the cause, never an exception out of these methods: an {@link UnsupportedOperationException} whose one-line message
  * says why (on Linux: "kqueue needs macOS or FreeBSD; this is Linux", with Netty's own reason)
  * and whose {@linkplain Throwable#getCause() cause} is {@link KQueue#unavailabilityCause()}
  * itself. Netty's cause alone would not do for a listing: on Linux it is an
  * {@link ExceptionInInitializerError} without a message.
  */
-public final class KqueueLoopProvider implements LoopProvider {
+public final class KqueueLoopProvider extends NativeLoopProvider {
     /** Above nio (100), as epoll on Linux: kqueue is the better backend wherever it loads. */
     static final int PRIORITY = 300;
 
@@ -41,11 +40,8 @@ public final class KqueueLoopProvider implements LoopProvider {
             Capability.UDP_IPV6_ONLY);
 
     /** Creates the provider; cheap, as {@link java.util.ServiceLoader} requires. */
-    public KqueueLoopProvider() {}
-
-    /** Whether Netty's kqueue loaded, asked once, on first use. */
-    private static final class Availability {
-        static final Throwable CAUSE = probe(System.getProperty("os.name", ""));
+    public KqueueLoopProvider() {
+        super("kqueue", PRIORITY, CAPABILITIES);
     }
 
     /**
@@ -96,41 +92,18 @@ public final class KqueueLoopProvider implements LoopProvider {
     }
 
     @Override
-    public String name() {
-        return "kqueue";
+    protected Throwable wrongPlatform(String os) {
+        // probe() words the platform itself, with Netty's reason.
+        return null;
     }
 
     @Override
-    public int priority() {
-        return PRIORITY;
+    protected Throwable probe() {
+        return probe(System.getProperty("os.name", ""));
     }
 
     @Override
-    public boolean isAvailable() {
-        return Availability.CAUSE == null;
-    }
-
-    @Override
-    public Throwable unavailabilityCause() {
-        return Availability.CAUSE;
-    }
-
-    @Override
-    public Set<Capability> capabilities() {
-        return CAPABILITIES;
-    }
-
-    @Override
-    public Loop open() throws LoopException {
-        Throwable cause = Availability.CAUSE;
-        if (cause != null) {
-            throw new LoopException(ErrorCode.ENOTSUP, "kqueue is not available: " + cause.getMessage(), cause);
-        }
+    protected Loop openLoop() throws LoopException {
         return new KqueueLoop(this);
-    }
-
-    @Override
-    public String toString() {
-        return "kqueue";
     }
 }

@@ -9,7 +9,7 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * The provider part every native Unix backend shares: a fixed name, priority and capability set,
+ * The provider part every native Unix backend shares (epoll, io_uring, kqueue): a fixed name, priority and capability set,
  * and the availability of its Netty transport, asked once, on first use.
  *
  * <p>Any thread. The constructor touches no Netty class; the first {@link #isAvailable()},
@@ -52,11 +52,25 @@ public abstract class NativeLoopProvider implements LoopProvider {
     }
 
     /**
-     * Asks Netty whether the transport loaded; called once.
+     * Asks Netty whether the transport loaded; called once, on a platform that
+     * {@link #wrongPlatform} let through.
      *
      * @return null if it is available, else why not
      */
     protected abstract Throwable probe();
+
+    /**
+     * Tells whether the transport cannot exist on this operating system, before Netty is asked:
+     * the Linux backends need Linux. A backend whose {@link #probe()} words the platform itself
+     * (kqueue's, which keeps Netty's reason next to its own) returns null.
+     *
+     * @param os the JVM's {@code os.name}
+     * @return null to go on and probe, else the cause to report
+     */
+    protected Throwable wrongPlatform(String os) {
+        return os.toLowerCase(Locale.ROOT).contains("linux") ? null
+                : new UnsupportedOperationException(name + " needs Linux; this is " + os);
+    }
 
     /**
      * Opens a loop on the available transport.
@@ -70,10 +84,8 @@ public abstract class NativeLoopProvider implements LoopProvider {
         synchronized (lock) {
             if (!probed) {
                 probed = true;
-                String os = System.getProperty("os.name", "");
-                if (!os.toLowerCase(Locale.ROOT).contains("linux")) {
-                    cause = new UnsupportedOperationException(name + " needs Linux; this is " + os);
-                } else {
+                cause = wrongPlatform(System.getProperty("os.name", ""));
+                if (cause == null) {
                     try {
                         cause = probe();
                     } catch (Throwable t) {
@@ -115,7 +127,8 @@ public abstract class NativeLoopProvider implements LoopProvider {
     public final Loop open() throws LoopException {
         Throwable failure = cause();
         if (failure != null) {
-            throw new LoopException(ErrorCode.ENOTSUP, name + " is not available: " + failure, failure);
+            String why = failure.getMessage() != null ? failure.getMessage() : failure.toString();
+            throw new LoopException(ErrorCode.ENOTSUP, name + " is not available: " + why, failure);
         }
         return openLoop();
     }
