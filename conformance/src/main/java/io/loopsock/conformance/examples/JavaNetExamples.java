@@ -46,7 +46,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The {@code java.net} adapters ({@link LoopSocket}, {@link LoopServerSocket},
- * {@link LoopSocketFactory}) against the JDK's socket rules (JDK-1 … JDK-33 of
+ * {@link LoopSocketFactory}) against the JDK's socket rules (JDK-1 … JDK-34 of
  * ../shared/reference/java-anchors.md), on the backend under test, with the JDK's own sockets as
  * the peer.
  */
@@ -731,6 +731,72 @@ class JavaNetExamples {
         assertThat(connected.isConnected()).isTrue();
         closing(server.accept());
         assertThat(accepted.group()).isSameAs(group);
+    }
+
+    @Test
+    @DisplayName("rule JDK-34: TLS runs on top of the adapters (SSLSocketFactory.createSocket(socket, host, port, true)), as client and as server")
+    void tlsOverTheAdapters() throws Exception {
+        javax.net.ssl.SSLContext tls = io.loopsock.conformance.testing.Tls.context();
+        byte[] sent = new byte[300_000];
+        new Random(34).nextBytes(sent);
+
+        // A loopsock client under the JDK's TLS client, against the JDK's TLS server.
+        javax.net.ssl.SSLServerSocket tlsServer = closing((javax.net.ssl.SSLServerSocket)
+                tls.getServerSocketFactory().createServerSocket(0, 50, InetAddress.getLoopbackAddress()));
+        Future<byte[]> echoed = inBackground(() -> echoOnce(tlsServer.accept(), sent.length));
+        LoopSocket plain = loopSocket();
+        plain.connect(tlsServer.getLocalSocketAddress(), 5_000);
+        javax.net.ssl.SSLSocket client = closing((javax.net.ssl.SSLSocket)
+                tls.getSocketFactory().createSocket(plain, "localhost", tlsServer.getLocalPort(), true));
+        client.startHandshake();
+        assertThat(client.getSession().getProtocol()).isEqualTo("TLSv1.3");
+        // Options and timeouts go through to the socket underneath.
+        client.setTcpNoDelay(true);
+        assertThat(plain.getTcpNoDelay()).isTrue();
+        client.setSoTimeout(SHORT_MILLIS);
+        assertThat(plain.getSoTimeout()).isEqualTo(SHORT_MILLIS);
+        assertThatThrownBy(() -> client.getInputStream().read()).isInstanceOf(SocketTimeoutException.class);
+        client.setSoTimeout((int) TimeUnit.SECONDS.toMillis(BOUND_SECONDS));
+        client.getOutputStream().write(sent);
+        client.getOutputStream().flush();
+        assertThat(readExactly(client.getInputStream(), sent.length)).isEqualTo(sent);
+        client.close();
+        // autoClose: closing the TLS socket closed ours, after its close_notify.
+        assertThat(plain.isClosed()).isTrue();
+        assertThat(within(echoed)).isEqualTo(sent);
+
+        // A loopsock server's accepted socket under the JDK's TLS server side, against a JDK TLS client.
+        LoopServerSocket server = loopServer();
+        Future<byte[]> roundTrip = inBackground(() -> {
+            try (javax.net.ssl.SSLSocket jdkClient = (javax.net.ssl.SSLSocket)
+                    tls.getSocketFactory().createSocket(InetAddress.getLoopbackAddress(), server.getLocalPort())) {
+                jdkClient.setSoTimeout((int) TimeUnit.SECONDS.toMillis(BOUND_SECONDS));
+                jdkClient.getOutputStream().write(sent);
+                jdkClient.getOutputStream().flush();
+                return jdkClient.getInputStream().readNBytes(sent.length);
+            }
+        });
+        LoopSocket accepted = closing(server.accept());
+        javax.net.ssl.SSLSocket serverSide = closing((javax.net.ssl.SSLSocket)
+                tls.getSocketFactory().createSocket(accepted, null, accepted.getPort(), true));
+        serverSide.setUseClientMode(false);
+        serverSide.setSoTimeout((int) TimeUnit.SECONDS.toMillis(BOUND_SECONDS));
+        assertThat(within(inBackground(() -> echoOnce(serverSide, sent.length)))).isEqualTo(sent);
+        assertThat(within(roundTrip)).isEqualTo(sent);
+        assertThat(accepted.isClosed()).isTrue();
+    }
+
+    /** Reads n bytes, writes them back, waits for the peer's close and closes; returns what it read. */
+    private static byte[] echoOnce(Socket socket, int n) throws IOException {
+        try (socket) {
+            socket.setSoTimeout((int) TimeUnit.SECONDS.toMillis(BOUND_SECONDS));
+            byte[] got = socket.getInputStream().readNBytes(n);
+            socket.getOutputStream().write(got);
+            socket.getOutputStream().flush();
+            // The peer's close_notify (or its end of stream) ends the exchange.
+            socket.getInputStream().read();
+            return got;
+        }
     }
 
     @Test
