@@ -31,6 +31,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketOption;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -43,6 +44,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -100,7 +103,8 @@ public final class JdkDifferential {
                 new Check(List.of(Rules.id(105), Rules.id(109), Rules.id(183), Rules.jdk(11)), Set.of(), halfClose(backend)),
                 new Check(List.of(Rules.id(66)), Set.of(), addressInUse(backend)),
                 new Check(List.of(Rules.id(114), Rules.id(210), Rules.id(212), Rules.jdk(25), Rules.jdk(26)), Set.of(), optionRoundTrips(backend)),
-                new Check(List.of(Rules.id(215), Rules.id(216), Rules.jdk(13)), Set.of(Capability.BYTES_READABLE), bytesReadable(backend)));
+                new Check(List.of(Rules.id(215), Rules.id(216), Rules.jdk(13)), Set.of(Capability.BYTES_READABLE), bytesReadable(backend)),
+                new Check(List.of(Rules.id(215), Rules.id(216)), Set.of(Capability.BYTES_UNSENT), bytesUnsent(backend)));
     }
 
     /**
@@ -1404,6 +1408,160 @@ public final class JdkDifferential {
         if (!c.finFirst()) {
             socket.shutdownOutput();
         }
+    }
+
+    // ---- 9. bytes unsent --------------------------------------------------------------------
+
+    /**
+     * The stream under test writes n bytes to a JDK peer that reads only when told to.
+     *
+     * @param n how many bytes
+     * @param firstRead how many the peer reads after the first count, before it reads the rest
+     * @param subjectAccepts the stream under test is the accepting end
+     */
+    public record UnsentCase(int n, int firstRead, boolean subjectAccepts) {
+        @Override
+        public String toString() {
+            return "n=" + n + ", peer reads " + firstRead + " then the rest" + (subjectAccepts ? ", accepted" : ", connected");
+        }
+    }
+
+    /**
+     * One count: bytes unsent on our side, the peer's {@code available()}, and what the peer had read.
+     *
+     * @param unsent our {@code bytesUnsent()}
+     * @param peerReadable the peer's bytes readable
+     * @param peerRead what the peer had read so far
+     * @param settled whether they added up
+     */
+    public record UnsentSeen(int unsent, int peerReadable, int peerRead, boolean settled) {}
+
+    /**
+     * Bytes unsent agree with the kernel (rules 215, 216): once the writes are done and nothing
+     * is in flight, every byte written and not yet read by the peer is either unacknowledged on
+     * our side (SIOCOUTQ) or waiting in the peer's receive queue (the JDK's FIONREAD), so bytes
+     * unsent plus the peer's bytes readable is n minus what the peer read, at each of three
+     * points: before the peer reads, after it read some, after it read all (where bytes unsent is
+     * 0). An n beyond what the peer's receive window takes while it does not read makes bytes
+     * unsent large. No event says the counts have settled, so the loop samples on a 1 ms tick,
+     * for up to {@value #SAMPLE_MILLIS} ms per point once the peer has read what the point asks.
+     * The peer's receive buffer is the kernel's default: a tiny one is correct too but, on
+     * loopback, whose segments are far larger than such a window, the kernel then moves the bytes
+     * on its persist timer, seconds per point.
+     *
+     * @param backend the backend under test
+     * @return the property
+     */
+    public static Property<UnsentCase> bytesUnsent(LoopProvider backend) {
+        Gen<Integer> sizes = Gen.frequency(List.of(
+                new Gen.Weighted<>(2, Gen.ints(1, 4096)),
+                new Gen.Weighted<>(5, Gen.ints(1, 600_000))));
+        Gen<UnsentCase> cases = sizes.flatMap(n -> Gen.ints(0, n).flatMap(first ->
+                Gen.booleans().map(accepts -> new UnsentCase(n, first, accepts))));
+        return Property.forAll("bytes unsent + the peer's bytes readable = bytes not yet read, " + backend.name(), cases, c -> {
+            int n = c.n();
+            byte[] data = new byte[n];
+            for (int i = 0; i < n; i++) {
+                data[i] = (byte) (i * 31 + 7);
+            }
+            // The peer publishes what it read (high half) and its bytes readable (low half).
+            AtomicLong peerView = new AtomicLong(-1);
+            // 0: do not read; 1: read the first part; 2: read the rest; 3: done.
+            AtomicInteger step = new AtomicInteger();
+            List<UnsentSeen> seen = new ArrayList<>();
+            boolean intact = withLoop(backend, loop -> {
+                Starter starter = new Starter(loop, false, tcp -> {
+                    // Room for every n in our send buffer while the peer does not read.
+                    tcp.setOption(StandardSocketOptions.SO_SNDBUF, 1 << 20);
+                    tcp.write(ByteBuffer.wrap(data), error -> {
+                        if (error != null) {
+                            throw new AssertionError("the write failed: " + error, error);
+                        }
+                        sampleUntilSettled(loop, tcp, c, peerView, step, seen);
+                    });
+                });
+                Worker<Boolean> peer = backendPair(loop, c.subjectAccepts(), socket -> {
+                    starter.peerDone();
+                    return readWhenTold(socket, data, c.firstRead(), peerView, step);
+                }, starter::connected);
+                try {
+                    runBounded(loop);
+                    return peer.result();
+                } finally {
+                    step.set(3);
+                    peer.close();
+                }
+            });
+            expect(seen.size() == 3 && seen.stream().allMatch(UnsentSeen::settled),
+                    "bytes unsent and the peer's bytes readable never added up to the bytes not yet read (n=" + n + "): " + seen);
+            expect(intact, "the peer did not receive the bytes written");
+        });
+    }
+
+    /** On the loop thread: counts on a 1 ms tick until each of the three points settles, then closes the stream. */
+    private static void sampleUntilSettled(Loop loop, Tcp tcp, UnsentCase c, AtomicLong peerView, AtomicInteger step,
+            List<UnsentSeen> seen) throws LoopException {
+        Timer tick = loop.timer();
+        // Until the peer has read what a point asks, the bound of a whole wait; then the sampling window.
+        long[] deadline = {System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BOUND_MILLIS)};
+        boolean[] acted = {false};
+        tick.start(() -> {
+            long view = peerView.get();
+            int point = step.get();
+            if (view < 0) {
+                return;
+            }
+            int read = (int) (view >>> 32);
+            int readable = (int) view;
+            int unsent = tcp.bytesUnsent();
+            int expectedRead = point == 0 ? 0 : point == 1 ? c.firstRead() : c.n();
+            if (read == expectedRead && !acted[0]) {
+                acted[0] = true;
+                deadline[0] = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SAMPLE_MILLIS);
+            }
+            boolean settled = read == expectedRead && unsent >= 0 && unsent + readable == c.n() - read;
+            boolean late = System.nanoTime() > deadline[0];
+            if (!settled && !late) {
+                return;
+            }
+            seen.add(new UnsentSeen(unsent, readable, read, settled));
+            acted[0] = false;
+            deadline[0] = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BOUND_MILLIS);
+            if (!settled || point == 2) {
+                step.set(3);
+                closeIfOpen(tick);
+                closeIfOpen(tcp);
+            } else {
+                // The peer's next views count what it read at the old step until it has acted on
+                // this one; they cannot settle the new point, whose expected read differs.
+                step.set(point + 1);
+            }
+        }, 1, 1);
+    }
+
+    /** On the peer's thread: publishes its counts every millisecond and reads what the step says. */
+    private static boolean readWhenTold(Socket socket, byte[] data, int firstRead, AtomicLong peerView, AtomicInteger step)
+            throws IOException {
+        InputStream in = socket.getInputStream();
+        byte[] got = new byte[data.length];
+        int read = 0;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BOUND_MILLIS);
+        for (int point = step.get(); point < 3; point = step.get()) {
+            int want = point == 0 ? 0 : point == 1 ? firstRead : data.length;
+            while (read < want) {
+                int r = in.read(got, read, want - read);
+                if (r < 0) {
+                    throw new AssertionError("the stream ended after " + read + " of " + data.length + " bytes");
+                }
+                read += r;
+            }
+            peerView.set(((long) read << 32) | in.available());
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the loop did not finish counting within " + BOUND_MILLIS + " ms");
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+        return read < data.length || Arrays.equals(got, data);
     }
 
     private static String readableNow(Tcp tcp) {
