@@ -61,6 +61,9 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
     private ByteBuffer recvBuffer;
     private ByteBuffer sendStaging;
     private ByteBuffer connectAddress;
+    /** Their addresses, taken once: the operations name them on every submission. */
+    private long recvAddress;
+    private long sendAddress;
     /** Bytes the outstanding SEND offered. */
     private int sendOffered;
     /**
@@ -782,9 +785,10 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
         if (connected && reading && stashed == null && !recvOutstanding) {
             if (recvBuffer == null) {
                 recvBuffer = KernelMemory.allocate(RING_BUFFER_SIZE);
+                recvAddress = KernelMemory.address(recvBuffer);
             }
             recvOutstanding = true;
-            channel.submit(Ring.Op.RECV, KernelMemory.address(recvBuffer), recvBuffer.capacity());
+            channel.submit(Ring.Op.RECV, recvAddress, RING_BUFFER_SIZE);
         } else if (!reading && recvOutstanding) {
             // stopRead: a receive that never reached the kernel is dropped; one that did is
             // cancelled, and what it still brings is kept for the next startRead.
@@ -816,6 +820,7 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
     private void submitSend() {
         if (sendStaging == null) {
             sendStaging = KernelMemory.allocate(RING_BUFFER_SIZE);
+            sendAddress = KernelMemory.address(sendStaging);
         }
         sendStaging.clear();
         for (WriteRequest request : writes) {
@@ -825,7 +830,7 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
         }
         sendOffered = sendStaging.position();
         sendOutstanding = true;
-        channel.submit(Ring.Op.SEND, KernelMemory.address(sendStaging), sendOffered);
+        channel.submit(Ring.Op.SEND, sendAddress, sendOffered);
     }
 
     /** Called by the ring's poll with a result of this stream's channel. */
