@@ -3,6 +3,7 @@ package io.loopsock.nio;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.loopsock.Loop;
+import io.loopsock.conformance.testing.ChildJvm;
 import io.loopsock.spi.LoopProvider;
 import io.loopsock.conformance.testing.LoopExtension;
 import java.io.BufferedReader;

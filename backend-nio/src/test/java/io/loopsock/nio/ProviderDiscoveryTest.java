@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.loopsock.ErrorCode;
 import io.loopsock.Loop;
 import io.loopsock.LoopException;
+import io.loopsock.conformance.testing.ChildJvm;
 import io.loopsock.spi.Capability;
 import io.loopsock.spi.LoopProvider;
 import io.loopsock.conformance.testing.LoopExtension;

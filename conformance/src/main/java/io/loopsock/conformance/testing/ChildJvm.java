@@ -1,4 +1,4 @@
-package io.loopsock.nio;
+package io.loopsock.conformance.testing;
 
 import static org.assertj.core.api.Assertions.fail;
 
@@ -11,10 +11,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** Runs a child JVM of the same JDK, bounded in time, and returns its exit code and output. */
-final class ChildJvm {
+/**
+ * Runs a child JVM of the same JDK, bounded in time, and returns its exit code and output: for a
+ * backend's tests of what only a fresh JVM shows (discovery, the module path, JVM warnings).
+ *
+ * <p>Any thread.
+ */
+public final class ChildJvm {
     /** The bound on one child JVM's run. */
-    static final long BOUND_SECONDS = 20;
+    public static final long BOUND_SECONDS = 20;
 
     private ChildJvm() {}
 
@@ -24,10 +29,14 @@ final class ChildJvm {
      * @param exitCode the exit code
      * @param output standard output and standard error, interleaved
      */
-    record Result(int exitCode, String output) {}
+    public record Result(int exitCode, String output) {}
 
-    /** The java launcher that runs this JVM, so the child runs on the same JDK. */
-    static String java() {
+    /**
+     * The java launcher that runs this JVM, so the child runs on the same JDK.
+     *
+     * @return its path
+     */
+    public static String java() {
         return ProcessHandle.current().info().command()
                 .orElseThrow(() -> new IllegalStateException("cannot tell which java runs this JVM"));
     }
@@ -40,8 +49,10 @@ final class ChildJvm {
      * @param environment variables to set in the child
      * @param args the JVM's arguments (options, main class or module, program arguments)
      * @return the exit code and the output
+     * @throws IOException if the child cannot be started or its output read
+     * @throws InterruptedException if interrupted while waiting for it
      */
-    static Result run(Path workDir, Map<String, String> environment, List<String> args)
+    public static Result run(Path workDir, Map<String, String> environment, List<String> args)
             throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(java());
