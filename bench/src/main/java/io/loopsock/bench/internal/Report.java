@@ -46,8 +46,10 @@ public final class Report {
     public static void write(Results results, Path resultsFile, Map<String, String> profiles, Path root) throws IOException {
         Path docs = root.resolve("docs");
         Files.createDirectories(docs);
-        Files.writeString(docs.resolve("benchmarks.md"), markdown(results, root.relativize(resultsFile.toAbsolutePath()).toString(), profiles),
-                StandardCharsets.UTF_8);
+        Path notesFile = root.resolve(NOTES);
+        String notes = Files.exists(notesFile) ? Files.readString(notesFile, StandardCharsets.UTF_8) : null;
+        Files.writeString(docs.resolve("benchmarks.md"),
+                markdown(results, root.relativize(resultsFile.toAbsolutePath()).toString(), profiles, notes), StandardCharsets.UTF_8);
         Files.writeString(docs.resolve("benchmarks.svg"), Chart.svg(results, contenders(results)), StandardCharsets.UTF_8);
     }
 
@@ -73,7 +75,19 @@ public final class Report {
         return entries;
     }
 
+    /**
+     * The hand-written reading of a run (bench/notes.md): what the numbers and the profiles mean,
+     * which a generator cannot say. Its first line names the run it was written for,
+     * {@code <!-- run: 20261126T010413Z-full -->}; the report includes it under the targets, and
+     * says so when it was written for another run.
+     */
+    static final String NOTES = "bench/notes.md";
+
     static String markdown(Results results, String resultsPath, Map<String, String> profiles) {
+        return markdown(results, resultsPath, profiles, null);
+    }
+
+    static String markdown(Results results, String resultsPath, Map<String, String> profiles, String notes) {
         Map<String, String> meta = results.meta();
         boolean quick = "quick".equals(meta.get("mode"));
         List<Contenders.Entry> contenders = contenders(results);
@@ -98,6 +112,9 @@ public final class Report {
                 .append("; CPUs: ").append(meta.getOrDefault("cpus", "?")).append(".\n\n");
 
         targets(md, results, contenders, profiles);
+        if (notes != null) {
+            notes(md, notes, resultsPath);
+        }
 
         md.append("## Chart\n\n![The main workloads, each contender's median; the label gives the value and the ratio to the raw NIO selector]")
                 .append("(benchmarks.svg)\n\n");
@@ -125,6 +142,25 @@ public final class Report {
         setup(md, meta);
         commands(md, meta, resultsPath);
         return md.toString();
+    }
+
+    private static void notes(StringBuilder md, String notes, String resultsPath) {
+        String text = notes.strip();
+        String run = null;
+        if (text.startsWith("<!-- run:")) {
+            int end = text.indexOf("-->");
+            run = text.substring("<!-- run:".length(), end).strip();
+            text = text.substring(end + 3).strip();
+        }
+        md.append("## Reading of the results\n\n");
+        if (run == null || !resultsPath.contains(run)) {
+            md.append("> Written by hand for ").append(run == null ? "an unnamed run" : "run `" + run + "`")
+                    .append(", not for the run above (`").append(resultsPath).append("`): its numbers may not match. ")
+                    .append("Update ").append(NOTES).append(" after a new run.\n\n");
+        } else {
+            md.append("Written by hand for this run (").append(NOTES).append(").\n\n");
+        }
+        md.append(text).append("\n\n");
     }
 
     private static void targets(StringBuilder md, Results results, List<Contenders.Entry> contenders, Map<String, String> profiles) {
