@@ -21,6 +21,8 @@ import java.util.List;
  *                  [--contenders NAME,…] [--profile N] [--no-docs]
  * ./loopsock bench --list                 every contender and whether it can run here
  * ./loopsock bench --report FILE          docs/benchmarks.md and its chart again, from a results file
+ * ./loopsock bench --finish FILE [--profile N]  the end of a run that stopped after its last measurement:
+ *                                         the profiles of the misses, then the report
  * ./loopsock bench --jmh [--quick] [JMH options]
  * </pre>
  *
@@ -64,6 +66,14 @@ public final class Main {
             Path file = Path.of(value(list, "--report", null));
             Report.rewrite(file.isAbsolute() ? file : root.resolve(file), root);
             System.err.println("bench: wrote docs/benchmarks.md and docs/benchmarks.svg from " + file);
+            return;
+        }
+        if (list.contains("--finish")) {
+            Path file = Path.of(value(list, "--finish", null));
+            int profiles = Integer.parseInt(value(list, "--profile", "1000"));
+            Harness.Options options = new Harness.Options(false, 0, Arrays.asList(Workload.values()), List.of(), profiles, root, !list.contains("--no-docs"),
+                    ("./loopsock bench " + String.join(" ", args)).trim());
+            Harness.finish(options, file.isAbsolute() ? file : root.resolve(file));
             return;
         }
         boolean quick = list.contains("--quick");

@@ -64,11 +64,37 @@ public final class Harness {
      * @param started when, for the file names
      */
     public Harness(Options options, Instant started) {
+        this(options, options.root().resolve("bench/results/" + STAMP.format(started) + "-" + options.mode() + ".tsv"));
+    }
+
+    private Harness(Options options, Path resultsFile) {
         this.options = options;
-        String name = STAMP.format(started) + "-" + options.mode();
-        this.resultsFile = options.root().resolve("bench/results/" + name + ".tsv");
+        this.resultsFile = resultsFile;
+        String name = resultsFile.getFileName().toString().replaceFirst("\\.tsv$", "");
         this.logDir = options.root().resolve("target/bench/" + name);
         this.log = logDir.resolve("runs.log");
+    }
+
+    /**
+     * Finishes a run whose measurements are all in its results file but whose end did not run
+     * (the JVM of the harness died after the last measurement): profiles the misses and writes
+     * the report, as {@link #run()} would have. The contenders are those the file names.
+     *
+     * @param options the profile limit, the project folder and whether to write the report
+     * @param resultsFile the results file
+     * @return the results file
+     * @throws Exception if the run cannot go on
+     */
+    public static Path finish(Options options, Path resultsFile) throws Exception {
+        Harness harness = new Harness(options, resultsFile);
+        Files.createDirectories(harness.logDir);
+        java.util.Set<String> named = Report.contenders(Results.read(resultsFile)).stream()
+                .map(Contenders.Entry::name).collect(java.util.stream.Collectors.toSet());
+        List<Contenders.Entry> runnable = Contenders.all().stream()
+                .filter(e -> named.contains(e.name()) && e.unavailable() == null).toList();
+        say("finishing " + options.root().relativize(resultsFile) + ": profiles of the misses, then the report");
+        Results.appendMeta(resultsFile, "finished", "the end of the run (profiles, report) by ./loopsock bench --finish");
+        return harness.end(-1, runnable);
     }
 
     /**
@@ -112,16 +138,25 @@ public final class Harness {
                 }
             }
         }
+        return end(start, runnable);
+    }
+
+    /** The end of a run: the profiles of the misses, the duration (unless start is -1: not known), the report. */
+    private Path end(long start, List<Contenders.Entry> runnable) throws Exception {
         Results results = Results.read(resultsFile);
         List<Targets.Verdict> verdicts = Targets.evaluate(results, runnable);
         Map<String, String> profiles = profileMisses(verdicts, runnable);
         Profiler.save(Profiler.file(resultsFile), profiles);
-        Results.appendMeta(resultsFile, "duration", String.format(Locale.ROOT, "%.0f s", (System.nanoTime() - start) / 1e9));
+        if (start != -1) {
+            Results.appendMeta(resultsFile, "duration", String.format(Locale.ROOT, "%.0f s", (System.nanoTime() - start) / 1e9));
+        }
         if (options.writeDocs()) {
             Report.write(Results.read(resultsFile), resultsFile, profiles, options.root());
             say("wrote docs/benchmarks.md and docs/benchmarks.svg");
         }
-        say(String.format(Locale.ROOT, "done in %.0f s", (System.nanoTime() - start) / 1e9));
+        if (start != -1) {
+            say(String.format(Locale.ROOT, "done in %.0f s", (System.nanoTime() - start) / 1e9));
+        }
         return resultsFile;
     }
 

@@ -111,10 +111,7 @@ public final class Report {
         md.append("- JDK: ").append(meta.getOrDefault("jdk", "?")).append("; kernel: ").append(meta.getOrDefault("kernel", "?"))
                 .append("; CPUs: ").append(meta.getOrDefault("cpus", "?")).append(".\n\n");
 
-        targets(md, results, contenders, profiles);
-        if (notes != null) {
-            notes(md, notes, resultsPath);
-        }
+        targets(md, results, contenders, profiles, notes, resultsPath);
 
         md.append("## Chart\n\n![The main workloads, each contender's median; the label gives the value and the ratio to the raw NIO selector]")
                 .append("(benchmarks.svg)\n\n");
@@ -152,7 +149,7 @@ public final class Report {
             run = text.substring("<!-- run:".length(), end).strip();
             text = text.substring(end + 3).strip();
         }
-        md.append("## Reading of the results\n\n");
+        md.append("### Reading of the results\n\n");
         if (run == null || !resultsPath.contains(run)) {
             md.append("> Written by hand for ").append(run == null ? "an unnamed run" : "run `" + run + "`")
                     .append(", not for the run above (`").append(resultsPath).append("`): its numbers may not match. ")
@@ -163,7 +160,8 @@ public final class Report {
         md.append(text).append("\n\n");
     }
 
-    private static void targets(StringBuilder md, Results results, List<Contenders.Entry> contenders, Map<String, String> profiles) {
+    private static void targets(StringBuilder md, Results results, List<Contenders.Entry> contenders, Map<String, String> profiles,
+            String notes, String resultsPath) {
         List<Targets.Verdict> verdicts = Targets.evaluate(results, contenders);
         long met = verdicts.stream().filter(v -> v.status() == Targets.Status.MET).count();
         long missed = verdicts.stream().filter(v -> v.status() == Targets.Status.MISSED).count();
@@ -183,6 +181,10 @@ public final class Report {
                     }).append(" | ").append(v.measured() == null ? "" : String.format(Locale.ROOT, "%+.0f%%", 100 * v.margin())).append(" |\n");
         }
         md.append('\n');
+        // The reading comes before the profiles it quotes, which can run to a thousand lines.
+        if (notes != null) {
+            notes(md, notes, resultsPath);
+        }
         if (missed > 0) {
             md.append("### What the profiles of the misses show\n\n");
             if (profiles.isEmpty()) {

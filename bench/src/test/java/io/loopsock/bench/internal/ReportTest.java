@@ -76,9 +76,10 @@ class ReportTest {
     @Timeout(value = 10, unit = TimeUnit.SECONDS)
     void handWrittenNotesGoUnderTheTargetsAndSayWhichRunTheyRead() {
         String mine = Report.markdown(threeRounds(), "bench/results/x-full.tsv", Map.of(), "<!-- run: x-full -->\nThe reading.\n");
-        assertThat(mine).contains("## Reading of the results\n\nWritten by hand for this run (bench/notes.md).\n\nThe reading.")
+        assertThat(mine).contains("### Reading of the results\n\nWritten by hand for this run (bench/notes.md).\n\nThe reading.")
                 .doesNotContain("<!-- run:");
-        assertThat(mine.indexOf("## Reading of the results")).isGreaterThan(mine.indexOf("## Targets")).isLessThan(mine.indexOf("## Chart"));
+        assertThat(mine.indexOf("### Reading of the results")).isGreaterThan(mine.indexOf("## Targets"))
+                .isLessThan(mine.indexOf("### What the profiles of the misses show")).isLessThan(mine.indexOf("## Chart"));
 
         String stale = Report.markdown(threeRounds(), "bench/results/y-full.tsv", Map.of(), "<!-- run: x-full -->\nThe reading.\n");
         assertThat(stale).contains("> Written by hand for run `x-full`, not for the run above (`bench/results/y-full.tsv`)");
