@@ -682,6 +682,12 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
         // The registration goes before the descriptor: the poller keys registrations by number,
         // and a new socket may get this number as soon as it is closed (rule 76).
         dropRegistration();
+        if (stashed instanceof ReadResult.Data) {
+            // Bytes a cancelled receive brought in after stopRead were never read: the kernel
+            // answers a close with bytes unread in its queue with a reset, and these are such
+            // bytes, taken out of the queue early (rule 18).
+            resetOnClose = true;
+        }
         if (resetOnClose && socket != null) {
             try {
                 socket.setSoLinger(0);

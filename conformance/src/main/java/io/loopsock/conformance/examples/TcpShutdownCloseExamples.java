@@ -16,7 +16,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.loopsock.ErrorCode;
 import io.loopsock.Loop;
 import io.loopsock.LoopException;
+import io.loopsock.RunMode;
 import io.loopsock.Tcp;
+import io.loopsock.Timer;
 import io.loopsock.conformance.testing.Descriptors;
 import io.loopsock.conformance.testing.JdkPeer;
 import io.loopsock.conformance.testing.LoopExtension;
@@ -31,6 +33,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -291,6 +295,71 @@ class TcpShutdownCloseExamples {
         runToEnd(loop);
         Descriptors.Count after = Descriptors.awaitAtMost(target);
         assertThat(after.total()).as("descriptors after closing both ends: %s", after).isLessThanOrEqualTo(target.total());
+    }
+
+    @Test
+    @DisplayName("rule 18: bytes that arrive after stopRead are unread bytes: closing then ends the connection for the peer as closing with bytes never read does (a reset where the kernel resets), also where a receive already in the kernel took them")
+    void bytesArrivedAfterStopReadCountAsUnreadAtClose(Loop loop) throws Exception {
+        String neverRead = peerSeesCloseWithUnreadBytes(loop, false);
+        String stoppedFirst = peerSeesCloseWithUnreadBytes(loop, true);
+        assertThat(neverRead).as("the peer's read after a close with bytes never read").isIn("EOF", "SocketException: Connection reset");
+        assertThat(stoppedFirst).as("the peer's read after a close with bytes that arrived after stopRead").isEqualTo(neverRead);
+    }
+
+    /**
+     * Connects to a JDK peer that writes 100 bytes when told and then reads; closes without reading
+     * them and returns what the peer's read saw.
+     *
+     * @param readThenStop read first and stop before the bytes come (a completion backend then has a
+     *     receive in the kernel when they arrive), instead of never reading
+     */
+    private static String peerSeesCloseWithUnreadBytes(Loop loop, boolean readThenStop) throws Exception {
+        CountDownLatch go = new CountDownLatch(1);
+        CountDownLatch written = new CountDownLatch(1);
+        try (JdkPeer<String> peer = new JdkPeer<>(socket -> {
+            try {
+                if (!go.await(10, TimeUnit.SECONDS)) {
+                    return "never told to write";
+                }
+            } catch (InterruptedException e) {
+                return "interrupted";
+            }
+            socket.getOutputStream().write(new byte[100]);
+            written.countDown();
+            try {
+                int first = socket.getInputStream().read();
+                return first < 0 ? "EOF" : "byte " + first;
+            } catch (SocketException e) {
+                return "SocketException: " + e.getMessage();
+            }
+        })) {
+            Tcp client = connectTo(loop, peer);
+            List<String> reads = new ArrayList<>();
+            if (readThenStop) {
+                client.startRead(result -> reads.add(result.toString()));
+                // A completion backend now has a receive in the kernel; stopRead only queues its cancel.
+                loop.run(RunMode.NOWAIT);
+                client.stopRead();
+            }
+            go.countDown();
+            assertThat(written.await(10, TimeUnit.SECONDS)).as("the peer wrote").isTrue();
+            // The bytes are in the kernel's queue, or were taken by that receive and are held for
+            // the next read; a timer keeps the loop running until they are counted.
+            Timer ticking = loop.timer();
+            ticking.start(() -> {}, 1, 1);
+            runUntil(loop, () -> {
+                try {
+                    return client.bytesReadable() == 100;
+                } catch (LoopException e) {
+                    throw new AssertionError("bytesReadable failed", e);
+                }
+            });
+            ticking.close();
+            assertThat(reads).as("reads while stopped").isEmpty();
+            client.close();
+            runToEnd(loop);
+            return peer.result();
+        }
     }
 
     @Test
