@@ -5,6 +5,7 @@ import io.loopsock.unix.internal.HandlerLoop;
 import io.loopsock.unix.internal.Poller;
 import io.loopsock.unix.internal.Ring;
 import io.netty.channel.IoEvent;
+import io.netty.channel.IoHandler;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.uring.IoUring;
@@ -110,6 +111,21 @@ final class IoUringLoop extends HandlerLoop implements Ring {
         while ((next = queued.poll()) != null) {
             next.handle.handOver(next);
         }
+    }
+
+    /**
+     * Destroys the handler without {@link IoHandler#prepareToDestroy()}, which writes the wakeup
+     * eventfd and so completes the ring's read of it. That read completes in the task work of the
+     * thread that submitted it, the last to wait in the ring; when another thread closes the loop,
+     * Netty can see an unrelated completion, take the ring for drained and free the read's 8-byte
+     * buffer before that thread has run, and the kernel then writes the counter into freed memory
+     * (a corrupted malloc free list). {@link IoHandler#destroy()} alone cancels the read before
+     * anything fires it, and waits for it when a cross-thread wakeup already did. The rest of
+     * prepareToDestroy has nothing to do here: the loop closes with no handle left.
+     */
+    @Override
+    protected void destroy(IoHandler handler) {
+        handler.destroy();
     }
 
     @Override

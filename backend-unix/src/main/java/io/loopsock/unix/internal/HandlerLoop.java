@@ -105,11 +105,22 @@ public abstract class HandlerLoop extends UnixLoop {
     protected final void closePoller() throws LoopException {
         releaseReserve();
         try {
-            handler.prepareToDestroy();
-            handler.destroy();
+            destroy(handler);
         } catch (RuntimeException e) {
             throw new LoopException(ErrorCode.UNKNOWN, "close the " + name + " instance", e);
         }
+    }
+
+    /**
+     * Destroys the handler as the loop closes, with no handle left: Netty's two steps,
+     * {@link IoHandler#prepareToDestroy()} then {@link IoHandler#destroy()}, unless the backend
+     * knows better (io_uring's).
+     *
+     * @param handler the loop's handler
+     */
+    protected void destroy(IoHandler handler) {
+        handler.prepareToDestroy();
+        handler.destroy();
     }
 
     /**
