@@ -52,6 +52,10 @@ public final class Main {
             return;
         }
         Path root = Path.of(System.getProperty("loopsock.root", ".")).toAbsolutePath().normalize();
+        if (list.contains("--help") || list.contains("-h") || list.contains("help")) {
+            System.out.print(USAGE);
+            return;
+        }
         if (list.contains("--jmh")) {
             jmh(list);
             return;
@@ -76,6 +80,12 @@ public final class Main {
             Harness.finish(options, file.isAbsolute() ? file : root.resolve(file));
             return;
         }
+        String unknown = unknownArgument(list);
+        if (unknown != null) {
+            // A full run takes an hour: a typo must not start one.
+            System.err.print("bench: unknown argument " + unknown + "\n" + USAGE);
+            System.exit(2);
+        }
         boolean quick = list.contains("--quick");
         int rounds = Integer.parseInt(value(list, "--rounds", quick ? "1" : "3"));
         List<Workload> workloads = Arrays.stream(value(list, "--workloads", "stream,ping-pong,fan-in,churn,idle").split(","))
@@ -85,6 +95,34 @@ public final class Main {
         String command = ("./loopsock bench " + String.join(" ", args)).trim();
         Harness.Options options = new Harness.Options(quick, rounds, workloads, contenders, profiles, root, !list.contains("--no-docs"), command);
         new Harness(options, Instant.now()).run();
+    }
+
+    private static final String USAGE = """
+            usage: ./loopsock bench [--quick] [--rounds N] [--workloads stream,ping-pong,fan-in,churn,idle]
+                                    [--contenders NAME,...] [--profile N] [--no-docs]
+                   ./loopsock bench --list                 every contender and whether it can run here
+                   ./loopsock bench --report FILE          docs/benchmarks.md and its chart again, from a results file
+                   ./loopsock bench --finish FILE [--profile N]
+                                                           the profiles of the misses and the report, for a run
+                                                           that stopped after its last measurement
+                   ./loopsock bench --jmh [--quick] [JMH options]
+              A full run (no --quick) takes about 70 minutes on 2 cores; nothing else should run meanwhile.
+            """;
+
+    private static final List<String> FLAGS = List.of("--quick", "--no-docs");
+    private static final List<String> OPTIONS = List.of("--rounds", "--workloads", "--contenders", "--profile");
+
+    /** The first argument the harness does not take, or null. */
+    private static String unknownArgument(List<String> args) {
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            if (OPTIONS.contains(arg)) {
+                i++;
+            } else if (!FLAGS.contains(arg)) {
+                return arg;
+            }
+        }
+        return null;
     }
 
     private static String value(List<String> args, String option, String otherwise) {
