@@ -24,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import jdk.net.ExtendedSocketOptions;
 
@@ -104,16 +105,29 @@ public final class Socket implements Closeable {
     private LoopException listenError;
     private InetSocketAddress boundAddress;
     private final java.util.Map<SocketOption<?>, Object> optionsSet = new java.util.LinkedHashMap<>();
+    private boolean reading;
+    private boolean outputShut;
+    private LoopException writeError;
+
+    // ---- the receive side, shared with callers: guarded by inLock ----
+    /**
+     * Guards the bytes read ahead and the readers waiting for them, so that recv takes bytes, or
+     * queues itself, on the caller's thread, without a task for the loop: a reader costs the loop
+     * nothing until bytes come. The loop changes the state a reader depends on (the end of the
+     * stream, an error, shutdown, close) and then answers the waiting readers under this lock, so
+     * a reader that locks afterwards sees the change, and one that locked before is answered.
+     * Held only for short sections, never while parked.
+     */
+    private final ReentrantLock inLock = new ReentrantLock();
     private final ArrayDeque<byte[]> inbound = new ArrayDeque<>();
     private int inboundOffset;
     private long inboundBytes;
-    private boolean reading;
     private boolean endOfStream;
     private boolean inputShut;
-    private boolean outputShut;
     private LoopException readError;
-    private LoopException writeError;
     private final ArrayDeque<Waiter<byte[]>> readers = new ArrayDeque<>();
+    /** Reading ahead stopped because the buffer was full; the reader that makes room restarts it. */
+    private boolean readAheadFull;
     private final ArrayDeque<Waiter<Socket>> acceptors = new ArrayDeque<>();
     private final ArrayDeque<Socket> unclaimed = new ArrayDeque<>();
     private int connectionsWaiting;
@@ -578,15 +592,25 @@ public final class Socket implements Closeable {
         if (n == 0) {
             return EMPTY;
         }
+        checkNotLoopThread(lane, "recv");
         Waiter<byte[]> waiter = new Waiter<>(nonBlocking(limit), n);
-        submit(waiter, () -> {
+        boolean restart;
+        inLock.lock();
+        try {
             readers.add(waiter);
-            serveReaders();
+            answerReaders();
             if (waiter.nonBlocking && !waiter.result.isDone()) {
                 readers.remove(waiter);
                 throw new SocketError(ErrorCode.EAGAIN, "nothing to read");
             }
-        });
+            restart = takeRestart();
+        } finally {
+            inLock.unlock();
+        }
+        waiter.queued.complete(null);
+        if (restart) {
+            restartReading();
+        }
         return awaitWaiter(waiter, limit, readers, this::unread);
     }
 
@@ -619,8 +643,22 @@ public final class Socket implements Closeable {
         return bytes.length;
     }
 
-    /** Hands buffered bytes, the end of the stream or the read error to waiting readers, in order. */
+    /**
+     * Hands buffered bytes, the end of the stream or the read error to waiting readers, in order,
+     * then reads ahead or stops as the buffer now asks. Loop thread.
+     */
     private void serveReaders() {
+        inLock.lock();
+        try {
+            answerReaders();
+        } finally {
+            inLock.unlock();
+        }
+        refreshReading();
+    }
+
+    /** Answers the waiting readers that can be answered now, in order. Under {@link #inLock}. */
+    private void answerReaders() {
         while (!readers.isEmpty()) {
             Waiter<byte[]> waiter = readers.peek();
             if (closed) {
@@ -639,9 +677,30 @@ public final class Socket implements Closeable {
                 break;
             }
         }
-        refreshReading();
     }
 
+    /**
+     * Tells whether a reader just made room in a buffer whose fullness had stopped reading ahead,
+     * and clears the mark: the caller then has the loop restart it. Under {@link #inLock}.
+     */
+    private boolean takeRestart() {
+        if (readAheadFull && inboundBytes < READ_AHEAD) {
+            readAheadFull = false;
+            return true;
+        }
+        return false;
+    }
+
+    /** Has the loop read ahead again; from a caller that made room. */
+    private void restartReading() {
+        try {
+            lane.execute(this::refreshReading);
+        } catch (SocketError e) {
+            // The group is closed, and this socket with it.
+        }
+    }
+
+    /** Takes up to n buffered bytes. Under {@link #inLock}. */
     private byte[] take(int n) {
         byte[] out = new byte[(int) Math.min(n, inboundBytes)];
         int filled = 0;
@@ -660,19 +719,25 @@ public final class Socket implements Closeable {
         return out;
     }
 
-    /** Puts bytes that a withdrawn reader was handed back in front of the buffer. */
+    /** Puts bytes that a withdrawn reader was handed back in front of the buffer; any thread. */
     private void unread(byte[] bytes) {
         if (bytes.length == 0) {
             return;
         }
-        if (inboundOffset > 0) {
-            byte[] head = inbound.poll();
-            inbound.addFirst(java.util.Arrays.copyOfRange(head, inboundOffset, head.length));
-            inboundOffset = 0;
+        inLock.lock();
+        try {
+            if (inboundOffset > 0) {
+                byte[] head = inbound.poll();
+                inbound.addFirst(java.util.Arrays.copyOfRange(head, inboundOffset, head.length));
+                inboundOffset = 0;
+            }
+            inbound.addFirst(bytes);
+            inboundBytes += bytes.length;
+            answerReaders();
+        } finally {
+            inLock.unlock();
         }
-        inbound.addFirst(bytes);
-        inboundBytes += bytes.length;
-        serveReaders();
+        // More buffered than before: reading ahead may stop, which the loop sees on its next read.
     }
 
     /**
@@ -681,7 +746,16 @@ public final class Socket implements Closeable {
      * buffer and TCP's flow control then hold the rest).
      */
     private void refreshReading() {
-        boolean wanted = connected && !closed && !endOfStream && !inputShut && readError == null && inboundBytes < READ_AHEAD;
+        boolean wanted;
+        inLock.lock();
+        try {
+            boolean open = connected && !closed && !endOfStream && !inputShut && readError == null;
+            wanted = open && inboundBytes < READ_AHEAD;
+            // Stopped for a full buffer: the reader that makes room has the loop start again.
+            readAheadFull = open && !wanted;
+        } finally {
+            inLock.unlock();
+        }
         try {
             if (wanted && !reading) {
                 stream.startRead(this::onRead);
@@ -691,28 +765,45 @@ public final class Socket implements Closeable {
                 reading = false;
             }
         } catch (LoopException e) {
-            readError = e;
+            inLock.lock();
+            try {
+                readError = e;
+            } finally {
+                inLock.unlock();
+            }
             reading = false;
             serveReaders();
         }
     }
 
+    /** The bytes read ahead and not taken yet. */
+    private long buffered() {
+        inLock.lock();
+        try {
+            return inboundBytes;
+        } finally {
+            inLock.unlock();
+        }
+    }
+
     private void onRead(ReadResult result) {
-        switch (result) {
-            case ReadResult.Data(ByteBuffer bytes) -> {
-                byte[] chunk = new byte[bytes.remaining()];
-                bytes.get(chunk);
-                inbound.add(chunk);
-                inboundBytes += chunk.length;
+        inLock.lock();
+        try {
+            switch (result) {
+                case ReadResult.Data(ByteBuffer bytes) -> {
+                    byte[] chunk = new byte[bytes.remaining()];
+                    bytes.get(chunk);
+                    inbound.add(chunk);
+                    inboundBytes += chunk.length;
+                }
+                case ReadResult.EndOfStream() -> endOfStream = true;
+                case ReadResult.Failed(LoopException error) -> readError = error;
             }
-            case ReadResult.EndOfStream() -> {
-                endOfStream = true;
-                reading = false;
-            }
-            case ReadResult.Failed(LoopException error) -> {
-                readError = error;
-                reading = false;
-            }
+        } finally {
+            inLock.unlock();
+        }
+        if (!(result instanceof ReadResult.Data)) {
+            reading = false;
         }
         serveReaders();
     }
@@ -885,7 +976,12 @@ public final class Socket implements Closeable {
                 throw new SocketError(ErrorCode.ENOTCONN, "not connected");
             }
             if (how != How.WRITE) {
-                inputShut = true;
+                inLock.lock();
+                try {
+                    inputShut = true;
+                } finally {
+                    inLock.unlock();
+                }
                 serveReaders();
             }
             if (how != How.READ && !outputShut) {
@@ -1017,7 +1113,7 @@ public final class Socket implements Closeable {
                     // A connection already torn down closes as it is.
                 }
             }
-            if (connected && inboundBytes > 0) {
+            if (connected && buffered() > 0) {
                 // The kernel resets a connection closed with bytes unread; the loop has read them
                 // ahead, so it is told to, as if they were still in the kernel's queue.
                 resetOnClose();
@@ -1174,7 +1270,14 @@ public final class Socket implements Closeable {
      * @throws IOException {@link ErrorCode#ENOTSUP} where the backend cannot ask the kernel
      */
     public long bytesReadable() throws IOException {
-        return call("bytesReadable", () -> inputShut ? 0 : inboundBytes + (endOfStream ? 0 : stream.bytesReadable()));
+        return call("bytesReadable", () -> {
+            inLock.lock();
+            try {
+                return inputShut ? 0 : inboundBytes + (endOfStream ? 0 : stream.bytesReadable());
+            } finally {
+                inLock.unlock();
+            }
+        });
     }
 
     /**
@@ -1185,7 +1288,14 @@ public final class Socket implements Closeable {
      * @throws IOException {@link ErrorCode#EBADF} once closed
      */
     long bytesBuffered() throws IOException {
-        return call("bytesBuffered", () -> inputShut ? 0 : inboundBytes);
+        return call("bytesBuffered", () -> {
+            inLock.lock();
+            try {
+                return inputShut ? 0 : inboundBytes;
+            } finally {
+                inLock.unlock();
+            }
+        });
     }
 
     /**
@@ -1334,9 +1444,7 @@ public final class Socket implements Closeable {
      */
     private static <T> T await(LoopGroup.Lane lane, CompletableFuture<T> done, Duration limit, String what, boolean interruptible)
             throws IOException {
-        if (lane.isLoopThread()) {
-            throw new IllegalStateException("a blocking socket call (" + what + ") on the loop's own thread would deadlock");
-        }
+        checkNotLoopThread(lane, what);
         long deadline = limit == null ? 0 : System.nanoTime() + (limit.compareTo(LONGEST) > 0 ? LONGEST : limit).toNanos();
         boolean interrupted = false;
         try {
@@ -1362,6 +1470,12 @@ public final class Socket implements Closeable {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    private static void checkNotLoopThread(LoopGroup.Lane lane, String what) {
+        if (lane.isLoopThread()) {
+            throw new IllegalStateException("a blocking socket call (" + what + ") on the loop's own thread would deadlock");
         }
     }
 
@@ -1396,14 +1510,27 @@ public final class Socket implements Closeable {
         } catch (java.io.InterruptedIOException e) {
             // A timeout, or an interrupt: SocketTimeoutException is an InterruptedIOException.
             boolean interrupted = !(e instanceof SocketTimeoutException);
-            onLoopUninterruptibly(() -> {
+            LoopWork<Void> withdraw = () -> {
                 if (queue.remove(waiter)) {
                     waiter.result.completeExceptionally(e);
                 } else if (interrupted && waiter.result.isDone() && !waiter.result.isCompletedExceptionally()) {
                     handBack.accept(waiter.result.join());
                 }
                 return null;
-            });
+            };
+            if ((Object) queue == readers) {
+                // Readers are shared with callers: withdrawn here, under their lock.
+                inLock.lock();
+                try {
+                    withdraw.run();
+                } catch (IOException impossible) {
+                    throw new AssertionError(impossible);
+                } finally {
+                    inLock.unlock();
+                }
+            } else {
+                onLoopUninterruptibly(withdraw);
+            }
             if (interrupted) {
                 throw e;
             }
