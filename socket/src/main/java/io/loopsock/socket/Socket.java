@@ -7,6 +7,7 @@ import io.loopsock.Pipe;
 import io.loopsock.ReadResult;
 import io.loopsock.Stream;
 import io.loopsock.Tcp;
+import io.loopsock.spi.AnyThreadWrite;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -106,8 +107,8 @@ public final class Socket implements Closeable {
     private InetSocketAddress boundAddress;
     private final java.util.Map<SocketOption<?>, Object> optionsSet = new java.util.LinkedHashMap<>();
     private boolean reading;
-    private boolean outputShut;
-    private LoopException writeError;
+    private volatile boolean outputShut;
+    private volatile LoopException writeError;
 
     // ---- the receive side, shared with callers: guarded by inLock ----
     /**
@@ -132,7 +133,22 @@ public final class Socket implements Closeable {
     private final ArrayDeque<Socket> unclaimed = new ArrayDeque<>();
     private int connectionsWaiting;
     /** Queued writes not yet called back; while any is, new bytes wait for the queue to drain. */
-    private int writesQueued;
+    private volatile int writesQueued;
+
+    // ---- the send side's fast path ----
+    /**
+     * Serializes senders, as the JDK's socket does: a send's bytes stay together even when part
+     * goes on the caller's thread and the rest through the loop. Held while a send waits; never
+     * taken by the loop.
+     */
+    private final ReentrantLock outLock = new ReentrantLock();
+    /**
+     * Held around a write on the caller's thread, and taken by the loop before it closes the
+     * stream, so that the descriptor is the stream's for the whole system call.
+     */
+    private final ReentrantLock writeNowLock = new ReentrantLock();
+    /** The stream's write from any thread, once connected, where the backend has one; else null. */
+    private volatile AnyThreadWrite writeNow;
     private final ArrayDeque<Waiter<Boolean>> drainers = new ArrayDeque<>();
 
     /** Makes a socket around a stream; on the loop thread, which then knows the socket. */
@@ -141,6 +157,9 @@ public final class Socket implements Closeable {
         this.stream = stream;
         this.connected = connected;
         this.timeout = defaultTimeout;
+        if (connected) {
+            writeNow = stream instanceof AnyThreadWrite direct ? direct : null;
+        }
         lane.opened(this);
         refreshReading();
     }
@@ -403,6 +422,7 @@ public final class Socket implements Closeable {
                     }
                 } else {
                     connected = true;
+                    writeNow = stream instanceof AnyThreadWrite direct ? direct : null;
                     refreshReading();
                     done.complete(null);
                 }
@@ -830,10 +850,20 @@ public final class Socket implements Closeable {
             }
             return 0;
         }
-        byte[] copy = copyOf(data);
-        int sent = commit(copy, timeout, "send", false);
-        data.position(data.position() + sent);
-        return sent;
+        checkNotLoopThread(lane, "send");
+        lockOut(timeout);
+        try {
+            int now = writeNow(data);
+            if (now > 0) {
+                return now;
+            }
+            byte[] copy = copyOf(data);
+            int sent = commit(copy, timeout, "send", false);
+            data.position(data.position() + sent);
+            return sent;
+        } finally {
+            outLock.unlock();
+        }
     }
 
     /**
@@ -856,8 +886,70 @@ public final class Socket implements Closeable {
         if (!data.hasRemaining()) {
             return;
         }
-        commit(copyOf(data), limit, "sendAll", true);
-        data.position(data.limit());
+        checkNotLoopThread(lane, "sendAll");
+        long deadline = deadline(limit);
+        lockOut(limit);
+        try {
+            writeNow(data);
+            if (!data.hasRemaining()) {
+                return;
+            }
+            commit(copyOf(data), remaining(deadline), "sendAll", true);
+            data.position(data.limit());
+        } finally {
+            outLock.unlock();
+        }
+    }
+
+    /** Takes {@link #outLock} within a send's limit: another thread's send may hold it. */
+    private void lockOut(Duration limit) throws IOException {
+        if (limit == null) {
+            outLock.lock();
+            return;
+        }
+        boolean locked;
+        try {
+            locked = outLock.tryLock(limit.compareTo(LONGEST) > 0 ? LONGEST.toNanos() : limit.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while waiting for another thread's send");
+        }
+        if (!locked) {
+            if (nonBlocking(limit)) {
+                throw new SocketError(ErrorCode.EAGAIN, "another thread is sending");
+            }
+            throw new SocketTimeoutException("timed out");
+        }
+    }
+
+    /**
+     * Writes what the kernel takes now on the caller's thread, as the JDK's sockets try the system
+     * call before they park: a send that fits is then no round trip to the loop. Only with nothing
+     * queued on the loop (so that bytes keep their order) and under {@link #outLock}.
+     *
+     * @return the bytes written, 0 if none could be here (the loop then takes them)
+     */
+    private int writeNow(ByteBuffer data) throws IOException {
+        AnyThreadWrite direct = writeNow;
+        if (direct == null || writesQueued > 0 || outputShut || writeError != null) {
+            return 0;
+        }
+        writeNowLock.lock();
+        try {
+            if (closed) {
+                return 0;
+            }
+            return direct.writeNow(data);
+        } catch (LoopException e) {
+            if (e.code() == ErrorCode.ENOTSUP) {
+                // Not here after all: every later send goes through the loop.
+                writeNow = null;
+                return 0;
+            }
+            throw new SocketError(e);
+        } finally {
+            writeNowLock.unlock();
+        }
     }
 
     /**
@@ -1118,6 +1210,10 @@ public final class Socket implements Closeable {
                 // ahead, so it is told to, as if they were still in the kernel's queue.
                 resetOnClose();
             }
+            // A send on a caller's thread finishes its system call before the descriptor goes;
+            // later ones see the socket closed.
+            writeNowLock.lock();
+            writeNowLock.unlock();
             stream.close();
         }
         reading = false;

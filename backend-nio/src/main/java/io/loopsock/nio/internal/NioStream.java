@@ -7,6 +7,7 @@ import io.loopsock.ReadCallback;
 import io.loopsock.ReadResult;
 import io.loopsock.Stream;
 import io.loopsock.spi.AbstractHandle;
+import io.loopsock.spi.AnyThreadWrite;
 import io.loopsock.spi.CompletionQueue;
 import java.io.IOException;
 import java.net.SocketOption;
@@ -37,7 +38,7 @@ import java.util.Set;
  *
  * @param <S> the stream type that {@link #accept()} returns
  */
-abstract class NioStream<S extends Stream> extends AbstractHandle implements Stream, NioReady {
+abstract class NioStream<S extends Stream> extends AbstractHandle implements Stream, NioReady, AnyThreadWrite {
     /** The most reads of one stream per poll, so that one busy stream cannot starve the others. */
     private static final int READS_PER_POLL = 32;
 
@@ -209,6 +210,20 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
             return channel.write(data);
         } catch (IOException e) {
             throw NioErrors.map(e, "try write");
+        }
+    }
+
+    /** A SocketChannel writes from any thread; in non-blocking mode it never waits (see {@link AnyThreadWrite}). */
+    @Override
+    public final int writeNow(ByteBuffer data) throws LoopException {
+        SocketChannel current = channel;
+        if (current == null) {
+            throw new LoopException(ErrorCode.EBADF, "the stream has no socket");
+        }
+        try {
+            return current.write(data);
+        } catch (IOException e) {
+            throw NioErrors.map(e, "write");
         }
     }
 

@@ -6,10 +6,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 
 /**
  * The ioctl-like queries Netty does not have (FIONREAD, SIOCOUTQ), through the JDK's Foreign
@@ -79,13 +77,11 @@ final class Ioctl {
     // Linking a downcall is restricted: it is what --enable-native-access allows.
     @SuppressWarnings("restricted")
     private static final class Native {
-        static final StructLayout STATE = Linker.Option.captureStateLayout();
-        static final VarHandle ERRNO = STATE.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
         static final MethodHandle IOCTL = Linker.nativeLinker().downcallHandle(
                 Linker.nativeLinker().defaultLookup().find("ioctl").orElseThrow(),
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS),
                 Linker.Option.firstVariadicArg(2),
-                Linker.Option.captureCallState("errno"));
+                Errno.CAPTURE);
     }
 
     /**
@@ -99,11 +95,11 @@ final class Ioctl {
      */
     static int queryInt(int fd, long request, String what) throws LoopException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(Native.STATE);
+            MemorySegment state = arena.allocate(Errno.STATE);
             MemorySegment value = arena.allocate(ValueLayout.JAVA_INT);
             int result = (int) Native.IOCTL.invokeExact(state, fd, request, value);
             if (result < 0) {
-                throw UnixErrors.exception((int) Native.ERRNO.get(state, 0L), what);
+                throw UnixErrors.exception(Errno.of(state), what);
             }
             return value.get(ValueLayout.JAVA_INT, 0);
         } catch (LoopException e) {

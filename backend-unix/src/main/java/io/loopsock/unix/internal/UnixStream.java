@@ -7,6 +7,7 @@ import io.loopsock.ReadCallback;
 import io.loopsock.ReadResult;
 import io.loopsock.Stream;
 import io.loopsock.spi.AbstractHandle;
+import io.loopsock.spi.AnyThreadWrite;
 import io.loopsock.spi.CompletionQueue;
 import io.netty.channel.unix.Socket;
 import java.io.IOException;
@@ -34,7 +35,7 @@ import java.util.Set;
  *
  * @param <S> the stream type that {@link #accept()} returns
  */
-abstract class UnixStream<S extends Stream> extends AbstractHandle implements Stream, Poller.Ready, Ring.Completed {
+abstract class UnixStream<S extends Stream> extends AbstractHandle implements Stream, Poller.Ready, Ring.Completed, AnyThreadWrite {
     /** The most reads of one stream per poll, so that one busy stream cannot starve the others. */
     private static final int READS_PER_POLL = 32;
     /** The backlog a listen below 1 asks for: libuv's and Node's usual 511 (the kernel caps it). */
@@ -300,6 +301,19 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
         } catch (IOException | RuntimeException e) {
             throw UnixErrors.map(e, "try write");
         }
+    }
+
+    /** send(2) on the caller's thread (see {@link AnyThreadWrite}); Linux only. */
+    @Override
+    public final int writeNow(ByteBuffer data) throws LoopException {
+        if (!SendNow.SUPPORTED) {
+            throw new LoopException(ErrorCode.ENOTSUP, "a write from any thread is coded for Linux only");
+        }
+        Socket current = socket;
+        if (current == null) {
+            throw new LoopException(ErrorCode.EBADF, "the stream has no socket");
+        }
+        return SendNow.send(current.intValue(), data);
     }
 
     /**
