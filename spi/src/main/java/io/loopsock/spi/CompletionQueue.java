@@ -24,7 +24,8 @@ public final class CompletionQueue<K> {
     private final AbstractHandle handle;
     private final Consumer<K> beforeCallback;
     private final Runnable afterScheduledFlush;
-    private final ArrayDeque<Entry<K>> entries = new ArrayDeque<>();
+    // Sized for an idle handle; it grows when used (a default ArrayDeque is 80 bytes of empty slots).
+    private final ArrayDeque<Entry<K>> entries = new ArrayDeque<>(1);
     private final Runnable flushTask = this::flushScheduled;
     private boolean scheduled;
 

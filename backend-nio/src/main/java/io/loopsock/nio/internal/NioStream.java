@@ -65,7 +65,9 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
     private Completion onShutdown;
     private SocketChannel waitingToBeAccepted;
 
-    private final ArrayDeque<WriteRequest> writes = new ArrayDeque<>();
+    // Sized for an idle connection (a default ArrayDeque or map is 80 bytes of empty slots each):
+    // they grow when used, and there are 10,000s of streams.
+    private final ArrayDeque<WriteRequest> writes = new ArrayDeque<>(1);
     private long queuedBytes;
     private final CompletionQueue<Kind> completions = new CompletionQueue<>(this, kind -> {
         if (kind == Kind.SHUTDOWN) {
@@ -74,7 +76,7 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
     }, this::refresh);
 
     /** Options set before the socket exists, applied when it is created (and inherited by accepted streams). */
-    final Map<SocketOption<?>, Object> pendingOptions = new LinkedHashMap<>();
+    final Map<SocketOption<?>, Object> pendingOptions = new LinkedHashMap<>(2);
 
     NioStream(NioLoop loop) {
         super(loop);

@@ -93,7 +93,9 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
     private Socket waitingToBeAccepted;
     private byte[] acceptAddress;
 
-    private final ArrayDeque<WriteRequest> writes = new ArrayDeque<>();
+    // Sized for an idle connection (a default ArrayDeque or map is 80 bytes of empty slots each):
+    // they grow when used, and there are 10,000s of streams.
+    private final ArrayDeque<WriteRequest> writes = new ArrayDeque<>(1);
     private long queuedBytes;
     private final CompletionQueue<Kind> completions = new CompletionQueue<>(this, kind -> {
         if (kind == Kind.SHUTDOWN) {
@@ -102,9 +104,9 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
     }, this::refresh);
 
     /** Options set before the socket exists, applied when it is created. */
-    final Map<SocketOption<?>, Object> pendingOptions = new LinkedHashMap<>();
+    final Map<SocketOption<?>, Object> pendingOptions = new LinkedHashMap<>(2);
     /** The options the user set, before or after the socket existed. */
-    final java.util.Set<SocketOption<?>> chosenOptions = new java.util.HashSet<>();
+    final java.util.Set<SocketOption<?>> chosenOptions = new java.util.HashSet<>(2);
 
     UnixStream(UnixLoop loop) {
         super(loop);
