@@ -894,7 +894,12 @@ public final class Socket implements Closeable {
             if (!data.hasRemaining()) {
                 return;
             }
-            commit(copyOf(data), remaining(deadline), "sendAll", true);
+            Duration rest = remaining(deadline);
+            if (rest != null && rest.isZero() && !nonBlocking(limit)) {
+                // The deadline passed while waiting for another sender: a timeout, not EAGAIN.
+                throw new SocketTimeoutException("timed out");
+            }
+            commit(copyOf(data), rest, "sendAll", true);
             data.position(data.limit());
         } finally {
             outLock.unlock();
