@@ -24,8 +24,8 @@ public final class CompletionQueue<K> {
     private final AbstractHandle handle;
     private final Consumer<K> beforeCallback;
     private final Runnable afterScheduledFlush;
-    // Sized for an idle handle; it grows when used (a default ArrayDeque is 80 bytes of empty slots).
-    private final ArrayDeque<Entry<K>> entries = new ArrayDeque<>(1);
+    /** Made on the first request: an idle handle (of 10,000s) has none. */
+    private ArrayDeque<Entry<K>> entries;
     private final Runnable flushTask = this::flushScheduled;
     private boolean scheduled;
 
@@ -52,12 +52,15 @@ public final class CompletionQueue<K> {
      * @param kind what it was
      */
     public void add(Completion callback, LoopException error, K kind) {
+        if (entries == null) {
+            entries = new ArrayDeque<>(2);
+        }
         entries.add(new Entry<>(callback, error, kind));
     }
 
     /** Makes the pending phase flush the queue, if anything waits and no flush is due yet. */
     public void schedule() {
-        if (!entries.isEmpty() && !scheduled) {
+        if (!isEmpty() && !scheduled) {
             scheduled = true;
             handle.defer(flushTask);
         }
@@ -80,7 +83,7 @@ public final class CompletionQueue<K> {
      * from its write callback cannot keep the loop here (libuv defers such completions the same way).
      */
     public void flush() {
-        for (int n = entries.size(); n > 0; n--) {
+        for (int n = entries == null ? 0 : entries.size(); n > 0; n--) {
             Entry<K> entry = entries.poll();
             handle.requestFinished();
             if (beforeCallback != null) {
@@ -92,7 +95,7 @@ public final class CompletionQueue<K> {
 
     /** Flushes until nothing is left: for {@link AbstractHandle#onCloseCompleted()}. */
     public void drain() {
-        while (!entries.isEmpty()) {
+        while (!isEmpty()) {
             flush();
         }
     }
@@ -105,7 +108,7 @@ public final class CompletionQueue<K> {
      * @param error the failure
      */
     public void failSuccesses(K kind, LoopException error) {
-        for (int n = entries.size(); n > 0; n--) {
+        for (int n = entries == null ? 0 : entries.size(); n > 0; n--) {
             Entry<K> entry = entries.poll();
             entries.add(entry.error == null && Objects.equals(entry.kind, kind) ? new Entry<>(entry.callback, error, kind) : entry);
         }
@@ -117,7 +120,7 @@ public final class CompletionQueue<K> {
      * @return true when empty
      */
     public boolean isEmpty() {
-        return entries.isEmpty();
+        return entries == null || entries.isEmpty();
     }
 
     private record Entry<K>(Completion callback, LoopException error, K kind) {}

@@ -40,7 +40,7 @@ final class NioPipe extends NioStream<Pipe> implements Pipe {
     @Override
     Pipe accepted(java.nio.channels.SocketChannel accepted) throws IOException {
         NioPipe pipe = new NioPipe(loop);
-        pipe.adopt(accepted, pendingOptions);
+        pipe.adopt(accepted, pendingOptions());
         return pipe;
     }
 

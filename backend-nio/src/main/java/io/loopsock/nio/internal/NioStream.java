@@ -67,7 +67,8 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
 
     // Sized for an idle connection (a default ArrayDeque or map is 80 bytes of empty slots each):
     // they grow when used, and there are 10,000s of streams.
-    private final ArrayDeque<WriteRequest> writes = new ArrayDeque<>(1);
+    /** Made on the first write: an idle connection (of 10,000s) has none. */
+    private ArrayDeque<WriteRequest> writes;
     private long queuedBytes;
     private final CompletionQueue<Kind> completions = new CompletionQueue<>(this, kind -> {
         if (kind == Kind.SHUTDOWN) {
@@ -75,8 +76,11 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
         }
     }, this::refresh);
 
-    /** Options set before the socket exists, applied when it is created (and inherited by accepted streams). */
-    final Map<SocketOption<?>, Object> pendingOptions = new LinkedHashMap<>(2);
+    /**
+     * Options set before the socket exists, applied when it is created (and inherited by accepted
+     * streams); made when the first is kept, since an idle connection (of 10,000s) has none.
+     */
+    private Map<SocketOption<?>, Object> pendingOptions;
 
     NioStream(NioLoop loop) {
         super(loop);
@@ -179,6 +183,9 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
             total += views[i].remaining();
         }
         requestStarted();
+        if (writes == null) {
+            writes = new ArrayDeque<>(2);
+        }
         writes.add(new WriteRequest(views, onWrite));
         queuedBytes += total;
         if (connected && writes.size() == 1) {
@@ -205,7 +212,7 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
         checkOpen();
         Objects.requireNonNull(data, "data");
         checkWritable();
-        if (connecting || !writes.isEmpty() || !data.hasRemaining()) {
+        if (connecting || hasWrites() || !data.hasRemaining()) {
             return 0;
         }
         try {
@@ -229,10 +236,19 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
         }
     }
 
+    private boolean hasWrites() {
+        return writes != null && !writes.isEmpty();
+    }
+
+    /** The first queued write, or null. */
+    private WriteRequest nextWrite() {
+        return writes == null ? null : writes.peek();
+    }
+
     /** Writes queued requests until the socket is full; finished ones go to the completion queue. */
     private void flushWrites() {
         WriteRequest request;
-        while ((request = writes.peek()) != null) {
+        while ((request = nextWrite()) != null) {
             long written;
             try {
                 written = request.writeTo(channel);
@@ -253,8 +269,8 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
     }
 
     private void failWrites(LoopException error) {
-        WriteRequest request;
-        while ((request = writes.poll()) != null) {
+        while (hasWrites()) {
+            WriteRequest request = writes.poll();
             completions.add(request.callback, error, Kind.WRITE);
         }
         queuedBytes = 0;
@@ -281,7 +297,7 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
         // A null callback still needs a slot in the completion queue, so it stands as a no-op.
         onShutdown = callback != null ? callback : error -> {};
         requestStarted();
-        if (connected && writes.isEmpty()) {
+        if (connected && !hasWrites()) {
             shutdownNow();
             completions.schedule();
         }
@@ -509,7 +525,7 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
             if (reading) {
                 ops |= SelectionKey.OP_READ;
             }
-            if (!writes.isEmpty()) {
+            if (hasWrites()) {
                 ops |= SelectionKey.OP_WRITE;
             }
         }
@@ -520,7 +536,7 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
             key.interestOps(ops);
             interest = ops;
         }
-        setActive(reading || listening || connecting || !writes.isEmpty() || onShutdown != null);
+        setActive(reading || listening || connecting || hasWrites() || onShutdown != null);
     }
 
     // ---- completions ------------------------------------------------------------------------
@@ -659,7 +675,7 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
         if (socket == null || (socket == server && !listenerOptions().contains(name))) {
             // Kept for the socket to come, or for the connections this listener accepts; checked
             // now on a throwaway socket, so that a bad value fails here and not at connect.
-            pendingOptions.put(name, validate(name, value));
+            keepOption(name, validate(name, value));
             return;
         }
         try {
@@ -668,7 +684,7 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
             throw NioErrors.map(e, "set " + name);
         }
         if (socket == server) {
-            pendingOptions.put(name, value);
+            keepOption(name, value);
         }
     }
 
@@ -681,8 +697,8 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
         }
         NetworkChannel socket = socket();
         if (socket == null || (socket == server && !listenerOptions().contains(name))) {
-            if (pendingOptions.containsKey(name)) {
-                return name.type().cast(pendingOptions.get(name));
+            if (pendingOptions().containsKey(name)) {
+                return name.type().cast(pendingOptions().get(name));
             }
             if (socket == null) {
                 throw new LoopException(ErrorCode.EBADF, "no socket yet: the nio backend creates it at listen or connect");
@@ -717,9 +733,26 @@ abstract class NioStream<S extends Stream> extends AbstractHandle implements Str
         }
     }
 
+    /**
+     * The options set before the socket existed, or on a listener for its connections.
+     *
+     * @return them, in the order set; empty if none
+     */
+    final Map<SocketOption<?>, Object> pendingOptions() {
+        return pendingOptions == null ? Map.of() : pendingOptions;
+    }
+
+    /** Keeps an option for the socket to come, or for the connections a listener accepts. */
+    final void keepOption(SocketOption<?> name, Object value) {
+        if (pendingOptions == null) {
+            pendingOptions = new LinkedHashMap<>(4);
+        }
+        pendingOptions.put(name, value);
+    }
+
     /** Applies the options set before the socket existed to a new channel. */
     final void applyPendingOptions(NetworkChannel socket) throws IOException {
-        for (var option : pendingOptions.entrySet()) {
+        for (var option : pendingOptions().entrySet()) {
             if (socket.supportedOptions().contains(option.getKey())) {
                 setRaw(socket, option.getKey(), option.getValue());
             }

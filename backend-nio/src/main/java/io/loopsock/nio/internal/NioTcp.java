@@ -39,7 +39,7 @@ final class NioTcp extends NioStream<Tcp> implements Tcp {
     @Override
     Tcp accepted(SocketChannel accepted) throws IOException {
         NioTcp tcp = new NioTcp(loop);
-        tcp.adopt(accepted, pendingOptions);
+        tcp.adopt(accepted, pendingOptions());
         return tcp;
     }
 
@@ -91,7 +91,7 @@ final class NioTcp extends NioStream<Tcp> implements Tcp {
             }
         }
         if (reusePort) {
-            pendingOptions.put(StandardSocketOptions.SO_REUSEPORT, Boolean.TRUE);
+            keepOption(StandardSocketOptions.SO_REUSEPORT, Boolean.TRUE);
         }
         bindAddress = address;
     }
