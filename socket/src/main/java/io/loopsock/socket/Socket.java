@@ -148,7 +148,7 @@ public final class Socket implements Closeable {
      */
     private final ReentrantLock writeNowLock = new ReentrantLock();
     /** The stream's write from any thread, once connected, where the backend has one; else null. */
-    private volatile AnyThreadWrite writeNow;
+    private volatile AnyThreadWrite directWrite;
     private final ArrayDeque<Waiter<Boolean>> drainers = new ArrayDeque<>();
 
     /** Makes a socket around a stream; on the loop thread, which then knows the socket. */
@@ -158,7 +158,7 @@ public final class Socket implements Closeable {
         this.connected = connected;
         this.timeout = defaultTimeout;
         if (connected) {
-            writeNow = stream instanceof AnyThreadWrite direct ? direct : null;
+            directWrite = stream instanceof AnyThreadWrite direct ? direct : null;
         }
         lane.opened(this);
         refreshReading();
@@ -422,7 +422,7 @@ public final class Socket implements Closeable {
                     }
                 } else {
                     connected = true;
-                    writeNow = stream instanceof AnyThreadWrite direct ? direct : null;
+                    directWrite = stream instanceof AnyThreadWrite direct ? direct : null;
                     refreshReading();
                     done.complete(null);
                 }
@@ -935,7 +935,7 @@ public final class Socket implements Closeable {
      * @return the bytes written, 0 if none could be here (the loop then takes them)
      */
     private int writeNow(ByteBuffer data) throws IOException {
-        AnyThreadWrite direct = writeNow;
+        AnyThreadWrite direct = directWrite;
         if (direct == null || writesQueued > 0 || outputShut || writeError != null) {
             return 0;
         }
@@ -948,7 +948,7 @@ public final class Socket implements Closeable {
         } catch (LoopException e) {
             if (e.code() == ErrorCode.ENOTSUP) {
                 // Not here after all: every later send goes through the loop.
-                writeNow = null;
+                directWrite = null;
                 return 0;
             }
             throw new SocketError(e);
