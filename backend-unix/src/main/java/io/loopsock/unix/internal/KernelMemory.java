@@ -26,6 +26,9 @@ import java.nio.ByteBuffer;
 final class KernelMemory {
     private KernelMemory() {}
 
+    /** The addresses handed out and not freed yet. */
+    private static final java.util.Set<Long> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     /**
      * Allocates a buffer of native memory, with its position 0 and its limit its capacity.
      *
@@ -44,6 +47,7 @@ final class KernelMemory {
         if (memory.equals(MemorySegment.NULL)) {
             throw new OutOfMemoryError("malloc(" + size + ") failed");
         }
+        LIVE.add(memory.address());
         return memory.reinterpret(size).asByteBuffer();
     }
 
@@ -56,8 +60,14 @@ final class KernelMemory {
         if (buffer == null) {
             return;
         }
+        long address = address(buffer);
+        if (!LIVE.remove(address)) {
+            // A second free, or a buffer this class did not make: refused, so that the malloc heap
+            // stays intact (a repeated free would free whatever the allocator handed out since).
+            throw new IllegalStateException("free of memory KernelMemory does not hold: 0x" + Long.toHexString(address));
+        }
         try {
-            Native.FREE.invokeExact(MemorySegment.ofAddress(address(buffer)));
+            Native.FREE.invokeExact(MemorySegment.ofAddress(address));
         } catch (Throwable t) {
             throw new IllegalStateException("free cannot be called here", t);
         }
