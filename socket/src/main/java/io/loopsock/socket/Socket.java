@@ -668,13 +668,15 @@ public final class Socket implements Closeable {
      * then reads ahead or stops as the buffer now asks. Loop thread.
      */
     private void serveReaders() {
+        boolean wanted;
         inLock.lock();
         try {
             answerReaders();
+            wanted = readAheadWanted();
         } finally {
             inLock.unlock();
         }
-        refreshReading();
+        applyReading(wanted);
     }
 
     /** Answers the waiting readers that can be answered now, in order. Under {@link #inLock}. */
@@ -769,13 +771,26 @@ public final class Socket implements Closeable {
         boolean wanted;
         inLock.lock();
         try {
-            boolean open = connected && !closed && !endOfStream && !inputShut && readError == null;
-            wanted = open && inboundBytes < READ_AHEAD;
-            // Stopped for a full buffer: the reader that makes room has the loop start again.
-            readAheadFull = open && !wanted;
+            wanted = readAheadWanted();
         } finally {
             inLock.unlock();
         }
+        applyReading(wanted);
+    }
+
+    /**
+     * Whether the loop should read ahead now; marks a stop for a full buffer, which the reader
+     * that makes room undoes (see {@link #takeRestart()}). Under {@link #inLock}.
+     */
+    private boolean readAheadWanted() {
+        boolean open = connected && !closed && !endOfStream && !inputShut && readError == null;
+        boolean wanted = open && inboundBytes < READ_AHEAD;
+        readAheadFull = open && !wanted;
+        return wanted;
+    }
+
+    /** Starts or stops the stream's reading as wanted. Loop thread. */
+    private void applyReading(boolean wanted) {
         try {
             if (wanted && !reading) {
                 stream.startRead(this::onRead);
@@ -807,25 +822,33 @@ public final class Socket implements Closeable {
     }
 
     private void onRead(ReadResult result) {
+        // One section per read: the bytes go in, the readers they answer are answered, and
+        // whether to go on reading is decided, all under the one lock.
+        byte[] chunk = null;
+        if (result instanceof ReadResult.Data(ByteBuffer bytes)) {
+            chunk = new byte[bytes.remaining()];
+            bytes.get(chunk);
+        }
+        boolean wanted;
         inLock.lock();
         try {
             switch (result) {
-                case ReadResult.Data(ByteBuffer bytes) -> {
-                    byte[] chunk = new byte[bytes.remaining()];
-                    bytes.get(chunk);
+                case ReadResult.Data _ -> {
                     inbound.add(chunk);
                     inboundBytes += chunk.length;
                 }
                 case ReadResult.EndOfStream() -> endOfStream = true;
                 case ReadResult.Failed(LoopException error) -> readError = error;
             }
+            answerReaders();
+            wanted = readAheadWanted();
         } finally {
             inLock.unlock();
         }
-        if (!(result instanceof ReadResult.Data)) {
+        if (chunk == null) {
             reading = false;
         }
-        serveReaders();
+        applyReading(wanted);
     }
 
     // ---- writing ----------------------------------------------------------------------------
