@@ -2,12 +2,7 @@ package io.loopsock.iouring.internal;
 
 import io.netty.channel.IoHandler;
 import io.netty.channel.uring.IoUringIoHandler;
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.lang.reflect.Field;
 
 /**
@@ -28,18 +23,6 @@ final class AnyThreadRing {
 
     private static final int IORING_ENTER_REGISTERED_RING = 1 << 4;
     private static final int IORING_UNREGISTER_RING_FDS = 21;
-    /** x86_64 and aarch64 alike (the unified syscall table). */
-    private static final long SYS_IO_URING_REGISTER = 427;
-
-    // Linking a downcall is restricted: it is what --enable-native-access allows.
-    @SuppressWarnings("restricted")
-    private static final class Native {
-        static final MethodHandle SYSCALL = Linker.nativeLinker().downcallHandle(
-                Linker.nativeLinker().defaultLookup().find("syscall").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
-                        ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG),
-                Linker.Option.firstVariadicArg(1));
-    }
 
     /**
      * Makes the handler's ring enterable from any thread.
@@ -69,6 +52,23 @@ final class AnyThreadRing {
         }
     }
 
+    /**
+     * Returns the descriptor of the handler's ring, for a registration of our own
+     * ({@link ReceiveBufferRing}).
+     *
+     * @param handler the handler
+     * @return the descriptor, or -1 where it cannot be read (Netty on the module path)
+     */
+    static int ringFd(IoHandler handler) {
+        try {
+            Object ring = field(IoUringIoHandler.class, "ringBuffer").get(handler);
+            Object queue = field(ring.getClass(), "ioUringSubmissionQueue").get(ring);
+            return field(queue.getClass(), "ringFd").getInt(queue);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     private static Field field(Class<?> type, String name) throws NoSuchFieldException {
         Field field = type.getDeclaredField(name);
         field.setAccessible(true);
@@ -77,16 +77,8 @@ final class AnyThreadRing {
 
     /** Drops the calling thread's registration of the ring, which would keep the ring alive. */
     private static void unregister(int ringFd, int index) {
-        try (Arena arena = Arena.ofConfined()) {
-            // struct io_uring_rsrc_update { __u32 offset; __u32 resv; __aligned_u64 data; }
-            MemorySegment update = arena.allocate(16, 8);
-            update.set(ValueLayout.JAVA_INT, 0, index);
-            long result = (long) Native.SYSCALL.invokeExact(SYS_IO_URING_REGISTER, (long) ringFd,
-                    (long) IORING_UNREGISTER_RING_FDS, update, 1L);
-            // A failure leaves the registration until the thread ends; the ring works all the same.
-            assert result >= -1;
-        } catch (Throwable t) {
-            // As above: nothing is lost but the early release of the ring.
-        }
+        // struct io_uring_rsrc_update { __u32 offset; __u32 resv; __aligned_u64 data; }
+        // A failure leaves the registration until the thread ends; the ring works all the same.
+        RingRegister.call(ringFd, IORING_UNREGISTER_RING_FDS, 16, update -> update.set(ValueLayout.JAVA_INT, 0, index));
     }
 }

@@ -15,6 +15,7 @@ import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringIoHandlerConfig;
 import io.netty.channel.uring.IoUringIoOps;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 
 /**
@@ -24,7 +25,8 @@ import java.util.ArrayDeque;
  *
  * <p>Loop-thread only, as every loop. Each descriptor is one {@link IoUringIoHandle}; its
  * operations are raw submission queue entries made with the public {@link IoUringIoOps}
- * constructor, with the kernel's opcodes. Streams use the completion model ({@link Ring}): RECV,
+ * constructor, with the kernel's opcodes. Streams use the completion model ({@link Ring}): RECV
+ * (into the loop's shared receive buffers, {@link ReceiveBufferRing}, or a stream's own),
  * SEND, ACCEPT and CONNECT, and ASYNC_CANCEL to cancel; a descriptor is closed with close(2) at
  * once (see {@link Handle#cancelAndClose()}). UDP handles use
  * readiness ({@link Poller}) through one-shot POLL_ADD, re-armed while there is interest, with the
@@ -57,6 +59,9 @@ final class IoUringLoop extends HandlerLoop implements Ring {
     private static final int POLLERR = 0x008;
     private static final int POLLHUP = 0x010;
     private static final int ECANCELED = 125;
+    private static final byte IOSQE_BUFFER_SELECT = 1 << 5;
+    private static final int IORING_CQE_F_BUFFER = 1;
+    private static final int IORING_CQE_BUFFER_SHIFT = 16;
 
     /** The slot of a handle's POLL_ADD, after the stream operations' slots (their ordinals). */
     private static final int POLL = Op.values().length;
@@ -75,6 +80,9 @@ final class IoUringLoop extends HandlerLoop implements Ring {
     private int generation;
     /** The only thread that can enter the ring, where it could not be released for all; else null. */
     private final Thread boundTo;
+    /** The shared receive buffers, registered on first use; null before, or where the kernel refused them. */
+    private ReceiveBufferRing receiveBuffers;
+    private boolean receiveBuffersTried;
 
     IoUringLoop(IoUringLoopProvider provider) throws LoopException {
         // Not single-issuer: a loop belongs to whichever thread runs it, and may change threads
@@ -102,6 +110,18 @@ final class IoUringLoop extends HandlerLoop implements Ring {
     }
 
     @Override
+    public boolean sharesReceiveBuffers() {
+        if (!receiveBuffersTried) {
+            receiveBuffersTried = true;
+            int ringFd = AnyThreadRing.ringFd(handler());
+            if (ringFd >= 0) {
+                receiveBuffers = ReceiveBufferRing.register(ringFd);
+            }
+        }
+        return receiveBuffers != null;
+    }
+
+    @Override
     protected void beforeWait() {
         if (boundTo != null && Thread.currentThread() != boundTo) {
             throw new IllegalStateException("this io_uring loop can only be run by " + boundTo.getName()
@@ -125,7 +145,16 @@ final class IoUringLoop extends HandlerLoop implements Ring {
      */
     @Override
     protected void destroy(IoHandler handler) {
+        // The group goes while the ring is open (no receive is outstanding: every handle is
+        // closed), its memory once the ring is gone.
+        if (receiveBuffers != null) {
+            receiveBuffers.unregister();
+        }
         handler.destroy();
+        if (receiveBuffers != null) {
+            receiveBuffers.free();
+            receiveBuffers = null;
+        }
     }
 
     @Override
@@ -167,12 +196,17 @@ final class IoUringLoop extends HandlerLoop implements Ring {
         // ---- queueing ---------------------------------------------------------------------
 
         private void enqueue(int slot, byte opcode, long union1, long address, int length, int flags) {
+            enqueue(slot, opcode, (byte) 0, union1, address, length, flags, (short) 0);
+        }
+
+        private void enqueue(int slot, byte opcode, byte sqeFlags, long union1, long address, int length, int flags,
+                short bufferGroup) {
             generation = (generation + 1) % GENERATIONS;
             short data = (short) (slot | (generation << SLOT_BITS));
             // Cancels name no descriptor (they find their target by its user data).
             int target = opcode == IORING_OP_ASYNC_CANCEL ? -1 : fd.intValue();
-            IoUringIoOps ops = new IoUringIoOps(opcode, (byte) 0, (short) 0, target, union1, address, length, flags,
-                    (long) data, (short) 0, (short) 0, 0, 0L);
+            IoUringIoOps ops = new IoUringIoOps(opcode, sqeFlags, (short) 0, target, union1, address, length, flags,
+                    (long) data, bufferGroup, (short) 0, 0, 0L);
             Queued entry = new Queued(this, slot, data, ops);
             if (slot <= POLL) {
                 waiting[slot] = entry;
@@ -205,7 +239,15 @@ final class IoUringLoop extends HandlerLoop implements Ring {
         public void submit(Op op, long address, int length) {
             int slot = op.ordinal();
             switch (op) {
-                case RECV -> enqueue(slot, IORING_OP_RECV, 0, address, length, 0);
+                case RECV -> {
+                    if (address == 0) {
+                        // The kernel picks one of the shared buffers as bytes arrive.
+                        enqueue(slot, IORING_OP_RECV, IOSQE_BUFFER_SELECT, 0, 0, ReceiveBufferRing.SIZE, 0,
+                                ReceiveBufferRing.GROUP);
+                    } else {
+                        enqueue(slot, IORING_OP_RECV, 0, address, length, 0);
+                    }
+                }
                 case SEND -> enqueue(slot, IORING_OP_SEND, 0, address, length, MSG_NOSIGNAL);
                 case ACCEPT -> enqueue(slot, IORING_OP_ACCEPT, 0, 0, 0, SOCK_NONBLOCK | SOCK_CLOEXEC);
                 // CONNECT takes the address's length where the others take an offset.
@@ -340,7 +382,20 @@ final class IoUringLoop extends HandlerLoop implements Ring {
                     }
                 } else if (completed != null) {
                     Op op = Op.values()[slot];
-                    invoke(() -> completed.completed(op, res));
+                    int flags = completion.flags();
+                    if ((flags & IORING_CQE_F_BUFFER) != 0 && receiveBuffers != null) {
+                        // Lent to the stream for the callback, then back to the kernel, whatever
+                        // the stream did with it (a closed one ignores it).
+                        int id = flags >>> IORING_CQE_BUFFER_SHIFT;
+                        ByteBuffer shared = receiveBuffers.lend(id, Math.max(res, 0));
+                        try {
+                            invoke(() -> completed.completed(op, res, shared));
+                        } finally {
+                            receiveBuffers.recycle(id);
+                        }
+                    } else {
+                        invoke(() -> completed.completed(op, res, null));
+                    }
                 }
                 if (closed && releaseAwaited && registration.isValid() && !inKernel()) {
                     // Netty calls unregistered once the completions still counted (cancels) are in.

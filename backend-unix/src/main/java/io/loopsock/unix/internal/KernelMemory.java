@@ -19,11 +19,14 @@ import java.nio.ByteBuffer;
  * buffer of an unrelated part of the JVM). With this memory, a stream frees it only in its close
  * phase, after the last completion, and a loop that is never closed leaks it instead.
  *
+ * <p>Public for the backends built on this module (its package is exported to them only): the
+ * io_uring loop keeps its shared receive buffers here too.
+ *
  * <p>Any thread. Linking {@code malloc} and {@code free} is restricted: the JVM needs
  * {@code --enable-native-access} for this module, as it does for {@link Ioctl} and for Netty's
  * JNI library.
  */
-final class KernelMemory {
+public final class KernelMemory {
     private KernelMemory() {}
 
     /** The addresses handed out and not freed yet. */
@@ -36,16 +39,39 @@ final class KernelMemory {
      * @return the buffer; its memory stays until {@link #free}
      * @throws OutOfMemoryError if {@code malloc} fails
      */
-    @SuppressWarnings("restricted")
-    static ByteBuffer allocate(int size) {
+    public static ByteBuffer allocate(int size) {
         MemorySegment memory;
         try {
             memory = (MemorySegment) Native.MALLOC.invokeExact((long) size);
         } catch (Throwable t) {
             throw new IllegalStateException("malloc cannot be called here", t);
         }
+        return held(memory, size, "malloc(" + size + ")");
+    }
+
+    /**
+     * Allocates a buffer as {@link #allocate} does, at an address that is a multiple of the
+     * alignment: memory the kernel maps by pages (an io_uring buffer ring) must start on one.
+     *
+     * @param size the capacity, positive
+     * @param alignment a power of two, e.g. 4096
+     * @return the buffer; its memory stays until {@link #free}
+     * @throws OutOfMemoryError if {@code aligned_alloc} fails
+     */
+    public static ByteBuffer allocateAligned(int size, int alignment) {
+        MemorySegment memory;
+        try {
+            memory = (MemorySegment) Native.ALIGNED_ALLOC.invokeExact((long) alignment, (long) size);
+        } catch (Throwable t) {
+            throw new IllegalStateException("aligned_alloc cannot be called here", t);
+        }
+        return held(memory, size, "aligned_alloc(" + alignment + ", " + size + ")");
+    }
+
+    @SuppressWarnings("restricted")
+    private static ByteBuffer held(MemorySegment memory, int size, String call) {
         if (memory.equals(MemorySegment.NULL)) {
-            throw new OutOfMemoryError("malloc(" + size + ") failed");
+            throw new OutOfMemoryError(call + " failed");
         }
         LIVE.add(memory.address());
         return memory.reinterpret(size).asByteBuffer();
@@ -56,7 +82,7 @@ final class KernelMemory {
      *
      * @param buffer the buffer, or null (nothing happens)
      */
-    static void free(ByteBuffer buffer) {
+    public static void free(ByteBuffer buffer) {
         if (buffer == null) {
             return;
         }
@@ -74,12 +100,21 @@ final class KernelMemory {
     }
 
     /**
+     * Counts the blocks handed out and not freed yet, for tests that check that nothing leaks.
+     *
+     * @return the count, for the whole JVM
+     */
+    public static int held() {
+        return LIVE.size();
+    }
+
+    /**
      * The address of a buffer's first byte, for an operation.
      *
      * @param buffer a direct buffer
      * @return its address
      */
-    static long address(ByteBuffer buffer) {
+    public static long address(ByteBuffer buffer) {
         return MemorySegment.ofBuffer(buffer).address() - buffer.position();
     }
 
@@ -89,6 +124,8 @@ final class KernelMemory {
         private static final Linker LINKER = Linker.nativeLinker();
         static final MethodHandle MALLOC = LINKER.downcallHandle(LINKER.defaultLookup().find("malloc").orElseThrow(),
                 FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG), Linker.Option.critical(false));
+        static final MethodHandle ALIGNED_ALLOC = LINKER.downcallHandle(LINKER.defaultLookup().find("aligned_alloc").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG), Linker.Option.critical(false));
         static final MethodHandle FREE = LINKER.downcallHandle(LINKER.defaultLookup().find("free").orElseThrow(),
                 FunctionDescriptor.ofVoid(ValueLayout.ADDRESS), Linker.Option.critical(false));
     }

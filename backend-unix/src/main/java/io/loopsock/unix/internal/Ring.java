@@ -2,6 +2,7 @@ package io.loopsock.unix.internal;
 
 import io.loopsock.LoopException;
 import io.netty.channel.unix.FileDescriptor;
+import java.nio.ByteBuffer;
 
 /**
  * The completion ring a native backend gives the shared stream code, as {@link Poller} is the
@@ -20,7 +21,13 @@ public interface Ring {
 
     /** The operations of a stream; at most one of each kind is outstanding per descriptor. */
     enum Op {
-        /** recv(2) into {@code length} bytes at {@code address}; the result is the byte count, 0 at the end. */
+        /**
+         * recv(2) into {@code length} bytes at {@code address}; the result is the byte count, 0 at
+         * the end. With address 0 (where {@link #sharesReceiveBuffers()}), the kernel takes one of
+         * the ring's shared receive buffers when bytes arrive, and the completion lends it (see
+         * {@link Completed#completed}); if none is free then, the result is {@code -ENOBUFS} and
+         * nothing was received.
+         */
         RECV,
         /** send(2) of {@code length} bytes at {@code address}, without SIGPIPE; the result is the byte count. */
         SEND,
@@ -34,6 +41,14 @@ public interface Ring {
          */
         POLLIN
     }
+
+    /**
+     * Tells whether RECV can leave its buffer to the ring: a stream that waits for bytes then
+     * holds no memory of its own. Made ready on the first call.
+     *
+     * @return true if a RECV may be submitted with address 0
+     */
+    boolean sharesReceiveBuffers();
 
     /**
      * Opens a channel for a descriptor.
@@ -92,8 +107,11 @@ public interface Ring {
          *
          * @param op its kind
          * @param result its result: non-negative on success, a negative errno on failure
+         * @param shared for a RECV that took a shared receive buffer, that buffer, from position
+         *     0 to the bytes received; lent until this method returns, then the ring takes it
+         *     back. Otherwise null
          */
-        void completed(Op op, int result);
+        void completed(Op op, int result, ByteBuffer shared);
 
         /** The last completion of a closed channel arrived: its memory may go. */
         void released();

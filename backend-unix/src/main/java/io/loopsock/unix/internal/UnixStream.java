@@ -60,6 +60,13 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
     /** Whether the next accept waits for a connection first (the descriptor limit was hit). */
     private boolean acceptAfterPoll;
     private ByteBuffer recvBuffer;
+    /**
+     * Whether the stream receives into its own buffer, not the ring's shared ones: where the ring
+     * has none, or once a receive filled a shared buffer (a bulk stream, which reads more per
+     * completion into its own). A stream that waits, or trades small messages, holds no receive
+     * memory of its own.
+     */
+    private boolean ownReceiveBuffer;
     private ByteBuffer sendStaging;
     private ByteBuffer connectAddress;
     /** Their addresses, taken once: the operations name them on every submission. */
@@ -797,6 +804,7 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
     /** The size of a stream's receive buffer and send staging buffer on a completion backend. */
     private static final int RING_BUFFER_SIZE = 64 * 1024;
     private static final int ECANCELED = 125;
+    private static final int ENOBUFS = 105;
 
     /**
      * Makes the outstanding operations match the state, as {@link #refresh()} sets a readiness
@@ -805,12 +813,17 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
      */
     private void reconcile() {
         if (connected && reading && stashed == null && !recvOutstanding) {
-            if (recvBuffer == null) {
-                recvBuffer = KernelMemory.allocate(RING_BUFFER_SIZE);
-                recvAddress = KernelMemory.address(recvBuffer);
-            }
             recvOutstanding = true;
-            channel.submit(Ring.Op.RECV, recvAddress, RING_BUFFER_SIZE);
+            if (!ownReceiveBuffer && ((Ring) loop).sharesReceiveBuffers()) {
+                channel.submit(Ring.Op.RECV, 0, 0);
+            } else {
+                if (recvBuffer == null) {
+                    ownReceiveBuffer = true;
+                    recvBuffer = KernelMemory.allocate(RING_BUFFER_SIZE);
+                    recvAddress = KernelMemory.address(recvBuffer);
+                }
+                channel.submit(Ring.Op.RECV, recvAddress, RING_BUFFER_SIZE);
+            }
         } else if (!reading && recvOutstanding) {
             // stopRead: a receive that never reached the kernel is dropped; one that did is
             // cancelled, and what it still brings is kept for the next startRead.
@@ -857,7 +870,7 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
 
     /** Called by the ring's poll with a result of this stream's channel. */
     @Override
-    public final void completed(Ring.Op op, int result) {
+    public final void completed(Ring.Op op, int result, ByteBuffer shared) {
         switch (op) {
             case RECV -> recvOutstanding = false;
             case SEND -> sendOutstanding = false;
@@ -873,7 +886,7 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
             return;
         }
         switch (op) {
-            case RECV -> received(result);
+            case RECV -> received(result, shared);
             case SEND -> sent(result);
             case ACCEPT -> acceptedByRing(result);
             case CONNECT -> {
@@ -896,13 +909,20 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
         releaseClose();
     }
 
-    private void received(int result) {
+    private void received(int result, ByteBuffer shared) {
         ReadResult outcome;
         if (result > 0) {
-            outcome = new ReadResult.Data(recvBuffer.clear().limit(result));
+            if (shared != null && shared.capacity() == result) {
+                // A shared buffer filled up: a bulk stream, which from now on receives into a
+                // buffer of its own, larger, and read whole per completion.
+                ownReceiveBuffer = true;
+            }
+            outcome = new ReadResult.Data(shared != null ? shared : recvBuffer.clear().limit(result));
         } else if (result == 0) {
             outcome = ReadResult.EndOfStream.INSTANCE;
-        } else if (-result == ECANCELED) {
+        } else if (-result == ECANCELED || -result == ENOBUFS) {
+            // Nothing was received: cancelled, or no shared buffer was free as bytes came (the
+            // refresh after this completion submits the receive again).
             return;
         } else {
             outcome = new ReadResult.Failed(UnixErrors.exception(result, "read"));
