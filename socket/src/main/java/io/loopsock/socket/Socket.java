@@ -105,7 +105,9 @@ public final class Socket implements Closeable {
     private boolean listening;
     private LoopException listenError;
     private InetSocketAddress boundAddress;
-    private final java.util.Map<SocketOption<?>, Object> optionsSet = new java.util.LinkedHashMap<>();
+    // Collections at their smallest: a socket holds these for its whole life, most of them
+    // empty (a connection's acceptors), or with one element (a waiting reader).
+    private final java.util.Map<SocketOption<?>, Object> optionsSet = new java.util.LinkedHashMap<>(2);
     private boolean reading;
     private volatile boolean outputShut;
     private volatile LoopException writeError;
@@ -120,17 +122,17 @@ public final class Socket implements Closeable {
      * Held only for short sections, never while parked.
      */
     private final ReentrantLock inLock = new ReentrantLock();
-    private final ArrayDeque<byte[]> inbound = new ArrayDeque<>();
+    private final ArrayDeque<byte[]> inbound = new ArrayDeque<>(1);
     private int inboundOffset;
     private long inboundBytes;
     private boolean endOfStream;
     private boolean inputShut;
     private LoopException readError;
-    private final ArrayDeque<Waiter<byte[]>> readers = new ArrayDeque<>();
+    private final ArrayDeque<Waiter<byte[]>> readers = new ArrayDeque<>(1);
     /** Reading ahead stopped because the buffer was full; the reader that makes room restarts it. */
     private boolean readAheadFull;
-    private final ArrayDeque<Waiter<Socket>> acceptors = new ArrayDeque<>();
-    private final ArrayDeque<Socket> unclaimed = new ArrayDeque<>();
+    private final ArrayDeque<Waiter<Socket>> acceptors = new ArrayDeque<>(0);
+    private final ArrayDeque<Socket> unclaimed = new ArrayDeque<>(0);
     private int connectionsWaiting;
     /** Queued writes not yet called back; while any is, new bytes wait for the queue to drain. */
     private volatile int writesQueued;
@@ -149,7 +151,7 @@ public final class Socket implements Closeable {
     private final ReentrantLock writeNowLock = new ReentrantLock();
     /** The stream's write from any thread, once connected, where the backend has one; else null. */
     private volatile AnyThreadWrite directWrite;
-    private final ArrayDeque<Waiter<Boolean>> drainers = new ArrayDeque<>();
+    private final ArrayDeque<Waiter<Boolean>> drainers = new ArrayDeque<>(0);
 
     /** Makes a socket around a stream; on the loop thread, which then knows the socket. */
     private Socket(LoopGroup.Lane lane, Stream stream, boolean connected) {
