@@ -279,29 +279,29 @@ final class LoopSocketImpl extends SocketImpl {
             return -1;
         }
         Socket current = socket();
-        byte[] got;
+        int got;
         try {
             Thread thread = Thread.currentThread();
+            ByteBuffer into = ByteBuffer.wrap(b, off, len);
             if (thread.isVirtual() && thread.isInterrupted()) {
                 // As the JDK: bytes already there are read; otherwise the pending interrupt ends it.
-                got = readNow(current, len);
+                got = readNow(current, into, len);
             } else {
-                got = current.recv(len, limit());
+                got = current.recvInto(into, len, limit());
             }
         } catch (IOException e) {
             throw JdkExceptions.of(e, Op.READ);
         }
-        if (got.length == 0) {
+        if (got == 0) {
             endOfStream = true;
             return -1;
         }
-        System.arraycopy(got, 0, b, off, got.length);
-        return got.length;
+        return got;
     }
 
-    private static byte[] readNow(Socket current, int len) throws IOException {
+    private static int readNow(Socket current, ByteBuffer into, int len) throws IOException {
         try {
-            return current.recv(len, Duration.ZERO);
+            return current.recvInto(into, len, Duration.ZERO);
         } catch (SocketError e) {
             if (e.code() == ErrorCode.EAGAIN) {
                 throw new InterruptedIOException("interrupted");

@@ -7,6 +7,7 @@ import io.loopsock.Pipe;
 import io.loopsock.ReadResult;
 import io.loopsock.Stream;
 import io.loopsock.Tcp;
+import io.loopsock.spi.AnyThreadRead;
 import io.loopsock.spi.AnyThreadWrite;
 import java.io.Closeable;
 import java.io.IOException;
@@ -49,7 +50,11 @@ import jdk.net.ExtendedSocketOptions;
  * While the socket is connected the loop reads ahead, until {@value #READ_AHEAD} bytes are
  * buffered; {@link #recv(int)} returns between 1 and n bytes and keeps the rest for the next call.
  * A {@code recv} that times out or is interrupted loses nothing: bytes that reached it as it gave
- * up go back to the buffer. End of stream is an empty result, every time.
+ * up go back to the buffer. End of stream is an empty result, every time. Where the backend can
+ * read from any thread ({@link AnyThreadRead}: epoll on Linux), a reader that falls behind (finds
+ * {@value #BEHIND} bytes or more read ahead) stops the loop's reading ahead: once the buffer is
+ * empty, readers take the kernel's bytes on their own thread, as the JDK's sockets do, until a
+ * read finds none; that reader waits, and the loop reads for it again.
  *
  * <h2>Closing</h2>
  * {@link #close()} is idempotent; a thread blocked in {@code recv}, {@code accept} or
@@ -59,6 +64,11 @@ import jdk.net.ExtendedSocketOptions;
 public final class Socket implements Closeable {
     /** The most bytes read ahead of the callers. */
     static final int READ_AHEAD = 256 * 1024;
+    /**
+     * Bytes read ahead that make a reader that finds them "behind": more than a message's worth,
+     * so its later reads go to the kernel on its own thread (see {@code readersAhead}).
+     */
+    private static final int BEHIND = 32 * 1024;
 
     /** Python's default listen backlog: min(SOMAXCONN, 128). */
     private static final int DEFAULT_BACKLOG = 128;
@@ -131,6 +141,21 @@ public final class Socket implements Closeable {
     private final ArrayDeque<Waiter<byte[]>> readers = new ArrayDeque<>(1);
     /** Reading ahead stopped because the buffer was full; the reader that makes room restarts it. */
     private boolean readAheadFull;
+    /**
+     * The stream's read from any thread, once connected, where the backend has one; else null.
+     * Written on the loop thread before the connection is announced, read under this lock.
+     */
+    private AnyThreadRead directRead;
+    /**
+     * Readers are ahead of the loop (a recv found bytes read ahead, so the caller reads slower
+     * than they come): the loop stops reading ahead, and readers take the kernel's bytes on
+     * their own thread once the buffer is empty. Cleared when such a read finds nothing (the
+     * caller has caught up): the reader then waits, and the loop reads for it again, as it would
+     * answer a waiting reader at once. Only with a {@link #directRead}.
+     */
+    private boolean readersAhead;
+    /** The loop has the stream reading (between its startRead and stopRead): no read may happen here. */
+    private boolean loopReading;
     private final ArrayDeque<Waiter<Socket>> acceptors = new ArrayDeque<>(0);
     private final ArrayDeque<Socket> unclaimed = new ArrayDeque<>(0);
     private int connectionsWaiting;
@@ -160,10 +185,21 @@ public final class Socket implements Closeable {
         this.connected = connected;
         this.timeout = defaultTimeout;
         if (connected) {
-            directWrite = stream instanceof AnyThreadWrite direct ? direct : null;
+            connectedDirect();
         }
         lane.opened(this);
         refreshReading();
+    }
+
+    /** Takes the stream's reads and writes from any thread, where it has them; loop thread, once connected. */
+    private void connectedDirect() {
+        directWrite = stream instanceof AnyThreadWrite direct ? direct : null;
+        inLock.lock();
+        try {
+            directRead = stream instanceof AnyThreadRead direct && direct.canReadNow() ? direct : null;
+        } finally {
+            inLock.unlock();
+        }
     }
 
     // ---- creating ---------------------------------------------------------------------------
@@ -424,7 +460,7 @@ public final class Socket implements Closeable {
                     }
                 } else {
                     connected = true;
-                    directWrite = stream instanceof AnyThreadWrite direct ? direct : null;
+                    connectedDirect();
                     refreshReading();
                     done.complete(null);
                 }
@@ -615,24 +651,45 @@ public final class Socket implements Closeable {
             return EMPTY;
         }
         checkNotLoopThread(lane, "recv");
-        Waiter<byte[]> waiter = new Waiter<>(nonBlocking(limit), n);
+        Waiter<byte[]> waiter = null;
+        byte[] answered = null;
         boolean restart;
         inLock.lock();
         try {
-            readers.add(waiter);
-            answerReaders();
-            if (waiter.nonBlocking && !waiter.result.isDone()) {
-                readers.remove(waiter);
-                throw new SocketError(ErrorCode.EAGAIN, "nothing to read");
+            if (readers.isEmpty() && answersHere()) {
+                ByteBuffer now = ByteBuffer.allocate((int) Math.min(n, inboundBytes > 0 ? inboundBytes : READ_AHEAD));
+                int got = readHere(now);
+                if (got >= 0) {
+                    answered = got == now.capacity() ? now.array() : java.util.Arrays.copyOf(now.array(), got);
+                }
             }
-            restart = takeRestart();
+            if (answered != null) {
+                restart = takeRestart();
+            } else {
+                waiter = new Waiter<>(nonBlocking(limit), n);
+                readers.add(waiter);
+                answerReaders();
+                if (waiter.nonBlocking && !waiter.result.isDone()) {
+                    readers.remove(waiter);
+                    throw new SocketError(ErrorCode.EAGAIN, "nothing to read");
+                }
+                restart = takeRestart();
+                if (!waiter.result.isDone() && readersAhead && !loopReading) {
+                    // Caught up with the kernel: the reader waits, and the loop reads for it.
+                    readersAhead = false;
+                    restart = true;
+                }
+            }
         } finally {
             inLock.unlock();
         }
-        waiter.queued.complete(null);
         if (restart) {
             restartReading();
         }
+        if (waiter == null) {
+            return answered;
+        }
+        waiter.queued.complete(null);
         return awaitWaiter(waiter, limit, readers, this::unread);
     }
 
@@ -660,7 +717,43 @@ public final class Socket implements Closeable {
         if (nbytes < 0 || nbytes > buffer.remaining()) {
             throw new IllegalArgumentException("buffer too small for requested bytes: " + nbytes + " > " + buffer.remaining());
         }
-        byte[] bytes = recv(nbytes == 0 ? buffer.remaining() : nbytes);
+        return recvInto(buffer, nbytes == 0 ? buffer.remaining() : nbytes, timeout);
+    }
+
+    /**
+     * Receives up to n bytes into a buffer within an explicit limit, as {@link #recv(int, Duration)}
+     * does: bytes already read ahead are copied straight into the buffer, without an array of
+     * their own; otherwise the caller waits as a reader.
+     *
+     * @return how many bytes were received; 0 at the end of the stream (or for n = 0)
+     */
+    int recvInto(ByteBuffer buffer, int n, Duration limit) throws IOException {
+        if (n > 0 && !closed) {
+            checkNotLoopThread(lane, "recv");
+            int got = -1;
+            boolean restart = false;
+            inLock.lock();
+            try {
+                if (readers.isEmpty() && answersHere()) {
+                    got = readHere(buffer.slice(buffer.position(), n));
+                    if (got > 0) {
+                        buffer.position(buffer.position() + got);
+                    }
+                    restart = got >= 0 && takeRestart();
+                }
+            } finally {
+                inLock.unlock();
+            }
+            if (restart) {
+                restartReading();
+            }
+            if (got >= 0) {
+                return got;
+            }
+        }
+        // To wait (a read of the kernel that found nothing is tried once more there, which also
+        // hands reading back to the loop).
+        byte[] bytes = recv(n, limit);
         buffer.put(bytes);
         return bytes.length;
     }
@@ -727,11 +820,60 @@ public final class Socket implements Closeable {
     /** Takes up to n buffered bytes. Under {@link #inLock}. */
     private byte[] take(int n) {
         byte[] out = new byte[(int) Math.min(n, inboundBytes)];
+        takeInto(ByteBuffer.wrap(out), out.length);
+        return out;
+    }
+
+    /**
+     * Answers a reader with nobody queued ahead of it, on its own thread, if that can be done now:
+     * with bytes read ahead, or, with readers ahead of the loop and the loop not reading, with
+     * what the kernel has. Under {@link #inLock}, with {@link #readers} empty and
+     * {@link #answersHere()} true.
+     *
+     * @param into where the bytes go, from position 0 to its limit (at least one byte)
+     * @return the bytes put there, 0 at the end of the stream, or -1 if the reader must queue
+     * @throws IOException a read error from the kernel (kept, as the loop keeps one)
+     */
+    private int readHere(ByteBuffer into) throws IOException {
+        if (inboundBytes > 0) {
+            if (inboundBytes >= BEHIND && directRead != null) {
+                // The reader is behind a stream: from now on it reads from the kernel itself
+                // once the buffer is empty, and the loop stops reading ahead at its next read.
+                readersAhead = true;
+            }
+            return takeInto(into, into.remaining());
+        }
+        int got;
+        try {
+            got = directRead.readNow(into);
+        } catch (LoopException e) {
+            readError = e;
+            throw new SocketError(e);
+        }
+        if (got < 0) {
+            endOfStream = true;
+            return 0;
+        }
+        return got == 0 ? -1 : got;
+    }
+
+    /**
+     * Whether {@link #readHere} can answer a reader now: bytes are read ahead, or readers are
+     * ahead of the loop and the loop is not reading. Under {@link #inLock}.
+     */
+    private boolean answersHere() {
+        return !closed && !inputShut && (inboundBytes > 0
+                || (readersAhead && !loopReading && connected && !endOfStream && readError == null));
+    }
+
+    /** Moves up to n buffered bytes into a buffer that has room for them. Under {@link #inLock}. */
+    private int takeInto(ByteBuffer out, int n) {
+        int total = (int) Math.min(n, inboundBytes);
         int filled = 0;
-        while (filled < out.length) {
+        while (filled < total) {
             byte[] head = inbound.peek();
-            int count = Math.min(out.length - filled, head.length - inboundOffset);
-            System.arraycopy(head, inboundOffset, out, filled, count);
+            int count = Math.min(total - filled, head.length - inboundOffset);
+            out.put(head, inboundOffset, count);
             filled += count;
             inboundOffset += count;
             if (inboundOffset == head.length) {
@@ -739,8 +881,8 @@ public final class Socket implements Closeable {
                 inboundOffset = 0;
             }
         }
-        inboundBytes -= out.length;
-        return out;
+        inboundBytes -= total;
+        return total;
     }
 
     /** Puts bytes that a withdrawn reader was handed back in front of the buffer; any thread. */
@@ -786,8 +928,13 @@ public final class Socket implements Closeable {
      */
     private boolean readAheadWanted() {
         boolean open = connected && !closed && !endOfStream && !inputShut && readError == null;
-        boolean wanted = open && inboundBytes < READ_AHEAD;
-        readAheadFull = open && !wanted;
+        boolean room = inboundBytes < READ_AHEAD;
+        // With readers ahead, the loop reads only for a reader that waits.
+        boolean wanted = open && room && (!readersAhead || !readers.isEmpty());
+        readAheadFull = open && !room;
+        // Set here, under the lock, before the loop starts or after it has decided to stop: it
+        // reads only in its poll phase, so no read of the loop overlaps a read of a caller.
+        loopReading = wanted;
         return wanted;
     }
 
@@ -1215,6 +1362,8 @@ public final class Socket implements Closeable {
     void closeOnLoop() {
         closed = true;
         lane.closed(this);
+        // Takes the receive lock: a read on a caller's thread (readHere) finishes its system call
+        // before the descriptor goes, and later ones see the socket closed.
         serveReaders();
         serveAcceptors();
         Waiter<Boolean> drainer;

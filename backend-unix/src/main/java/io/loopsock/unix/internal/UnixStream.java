@@ -7,6 +7,7 @@ import io.loopsock.ReadCallback;
 import io.loopsock.ReadResult;
 import io.loopsock.Stream;
 import io.loopsock.spi.AbstractHandle;
+import io.loopsock.spi.AnyThreadRead;
 import io.loopsock.spi.AnyThreadWrite;
 import io.loopsock.spi.CompletionQueue;
 import io.netty.channel.unix.Socket;
@@ -35,7 +36,7 @@ import java.util.Set;
  *
  * @param <S> the stream type that {@link #accept()} returns
  */
-abstract class UnixStream<S extends Stream> extends AbstractHandle implements Stream, Poller.Ready, Ring.Completed, AnyThreadWrite {
+abstract class UnixStream<S extends Stream> extends AbstractHandle implements Stream, Poller.Ready, Ring.Completed, AnyThreadWrite, AnyThreadRead {
     /** The most reads of one stream per poll, so that one busy stream cannot starve the others. */
     private static final int READS_PER_POLL = 32;
     /** The backlog a listen below 1 asks for: libuv's and Node's usual 511 (the kernel caps it). */
@@ -315,14 +316,36 @@ abstract class UnixStream<S extends Stream> extends AbstractHandle implements St
     /** send(2) on the caller's thread (see {@link AnyThreadWrite}); Linux only. */
     @Override
     public final int writeNow(ByteBuffer data) throws LoopException {
-        if (!SendNow.SUPPORTED) {
+        if (!DirectIo.SUPPORTED) {
             throw new LoopException(ErrorCode.ENOTSUP, "a write from any thread is coded for Linux only");
         }
+        return DirectIo.send(currentFd(), data);
+    }
+
+    /**
+     * Readiness only: a completion backend's receive, cancelled by stopRead, may still take bytes
+     * from the kernel until its completion arrives.
+     */
+    @Override
+    public final boolean canReadNow() {
+        return DirectIo.SUPPORTED && channel == null;
+    }
+
+    /** recv(2) on the caller's thread (see {@link AnyThreadRead}); Linux and readiness only. */
+    @Override
+    public final int readNow(ByteBuffer into) throws LoopException {
+        if (!canReadNow()) {
+            throw new LoopException(ErrorCode.ENOTSUP, "a read from any thread is coded for Linux's readiness backends only");
+        }
+        return DirectIo.recv(currentFd(), into);
+    }
+
+    private int currentFd() throws LoopException {
         Socket current = socket;
         if (current == null) {
             throw new LoopException(ErrorCode.EBADF, "the stream has no socket");
         }
-        return SendNow.send(current.intValue(), data);
+        return current.intValue();
     }
 
     /**

@@ -302,6 +302,65 @@ class SocketExamples {
     }
 
     @Test
+    @DisplayName("socket: a reader behind a stream reads on its own thread from then on (where the backend can); 8 MiB arrive once and in order through recv and recvInto, and a reply after it caught up still wakes it")
+    void readerBehindAStreamGetsEveryByteInOrder() throws Exception {
+        Socket listener = listener();
+        byte[] data = new byte[8 * 1024 * 1024];
+        new Random(182).nextBytes(data);
+        try (java.net.Socket peer = new java.net.Socket(listener.localAddress().getAddress(), listener.localAddress().getPort())) {
+            Socket server = closing(listener.accept());
+            server.setTimeout(Duration.ofSeconds(BOUND_SECONDS));
+            CompletableFuture<Void> writing = CompletableFuture.runAsync(() -> {
+                try {
+                    peer.getOutputStream().write(data);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            // The loop reads ahead until its buffer is full: the reader starts behind.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_SECONDS);
+            while (server.bytesReadable() < 256 * 1024) {
+                assertThat(System.nanoTime()).as("256 KiB readable within the bound").isLessThan(deadline);
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+            }
+            java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream(data.length);
+            Random sizes = new Random(7);
+            ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
+            while (got.size() < data.length) {
+                if (sizes.nextBoolean()) {
+                    byte[] bytes = server.recv(1 + sizes.nextInt(40_000));
+                    assertThat(bytes).as("recv before the end").isNotEmpty();
+                    got.writeBytes(bytes);
+                } else {
+                    buffer.clear().position(sizes.nextInt(100)).limit(buffer.position() + 1 + sizes.nextInt(60_000));
+                    int offset = buffer.position();
+                    int n = server.recvInto(buffer);
+                    assertThat(n).as("recvInto before the end").isPositive().isEqualTo(buffer.position() - offset);
+                    got.write(buffer.array(), offset, n);
+                }
+            }
+            writing.get(BOUND_SECONDS, TimeUnit.SECONDS);
+            assertThat(java.util.Arrays.equals(got.toByteArray(), data)).as("8 MiB, every byte once, in order").isTrue();
+
+            // Caught up: the next recv finds nothing and waits, and a reply wakes it.
+            CompletableFuture<byte[]> reply = new CompletableFuture<>();
+            Thread reader = Thread.ofVirtual().start(() -> {
+                try {
+                    reply.complete(server.recv(100));
+                } catch (IOException e) {
+                    reply.completeExceptionally(e);
+                }
+            });
+            Threads.awaitBlocked(reader, BOUND_SECONDS);
+            peer.getOutputStream().write("reply".getBytes(StandardCharsets.US_ASCII));
+            assertThat(text(reply.get(BOUND_SECONDS, TimeUnit.SECONDS))).isEqualTo("reply");
+            peer.shutdownOutput();
+            assertThat(server.recv(10)).as("then the end").isEmpty();
+            assertThat(server.recv(10)).as("and the end again").isEmpty();
+        }
+    }
+
+    @Test
     @DisplayName("rule 180: sendAll to a peer that does not read times out after about the timeout, one deadline for the call, not per chunk")
     void sendAllHasOneDeadline() throws Exception {
         Socket[] pair = connectedPair();
