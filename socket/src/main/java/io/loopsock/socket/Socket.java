@@ -69,6 +69,8 @@ public final class Socket implements Closeable {
      * so its later reads go to the kernel on its own thread (see {@code readersAhead}).
      */
     private static final int BEHIND = 32 * 1024;
+    /** The most bytes one read of the kernel on a caller's thread asks for. */
+    private static final int DIRECT_READ = 64 * 1024;
 
     /** Python's default listen backlog: min(SOMAXCONN, 128). */
     private static final int DEFAULT_BACKLOG = 128;
@@ -657,7 +659,7 @@ public final class Socket implements Closeable {
         inLock.lock();
         try {
             if (readers.isEmpty() && answersHere()) {
-                ByteBuffer now = ByteBuffer.allocate((int) Math.min(n, inboundBytes > 0 ? inboundBytes : READ_AHEAD));
+                ByteBuffer now = ByteBuffer.allocate((int) Math.min(n, inboundBytes > 0 ? inboundBytes : DIRECT_READ));
                 int got = readHere(now);
                 if (got >= 0) {
                     answered = got == now.capacity() ? now.array() : java.util.Arrays.copyOf(now.array(), got);
@@ -728,6 +730,10 @@ public final class Socket implements Closeable {
      * @return how many bytes were received; 0 at the end of the stream (or for n = 0)
      */
     int recvInto(ByteBuffer buffer, int n, Duration limit) throws IOException {
+        if (buffer.isReadOnly()) {
+            // Refused before anything is received, so that no byte is lost.
+            throw new java.nio.ReadOnlyBufferException();
+        }
         if (n > 0 && !closed) {
             checkNotLoopThread(lane, "recv");
             int got = -1;
@@ -774,8 +780,13 @@ public final class Socket implements Closeable {
         applyReading(wanted);
     }
 
-    /** Answers the waiting readers that can be answered now, in order. Under {@link #inLock}. */
-    private void answerReaders() {
+    /**
+     * Answers the waiting readers that can be answered now, in order. Under {@link #inLock}.
+     *
+     * @return whether it answered any
+     */
+    private boolean answerReaders() {
+        boolean answered = false;
         while (!readers.isEmpty()) {
             Waiter<byte[]> waiter = readers.peek();
             if (closed) {
@@ -793,7 +804,9 @@ public final class Socket implements Closeable {
             } else {
                 break;
             }
+            answered = true;
         }
+        return answered;
     }
 
     /**
@@ -843,10 +856,19 @@ public final class Socket implements Closeable {
             }
             return takeInto(into, into.remaining());
         }
+        if (into.remaining() > DIRECT_READ) {
+            // A critical downcall holds off the JVM's safepoints while it copies: kept short.
+            into.limit(into.position() + DIRECT_READ);
+        }
         int got;
         try {
             got = directRead.readNow(into);
         } catch (LoopException e) {
+            if (e.code() == ErrorCode.ENOTSUP) {
+                // Not here after all (no native access): the reader queues, and the loop reads.
+                directRead = null;
+                return -1;
+            }
             readError = e;
             throw new SocketError(e);
         }
@@ -863,7 +885,7 @@ public final class Socket implements Closeable {
      */
     private boolean answersHere() {
         return !closed && !inputShut && (inboundBytes > 0
-                || (readersAhead && !loopReading && connected && !endOfStream && readError == null));
+                || (readersAhead && directRead != null && !loopReading && connected && !endOfStream && readError == null));
     }
 
     /** Moves up to n buffered bytes into a buffer that has room for them. Under {@link #inLock}. */
@@ -989,7 +1011,11 @@ public final class Socket implements Closeable {
                 case ReadResult.EndOfStream() -> endOfStream = true;
                 case ReadResult.Failed(LoopException error) -> readError = error;
             }
-            answerReaders();
+            if (answerReaders()) {
+                // A reader had to wait for these bytes: readers are not ahead of the loop (and
+                // one that gives the bytes back, interrupted, finds them first in the buffer).
+                readersAhead = false;
+            }
             wanted = readAheadWanted();
         } finally {
             inLock.unlock();

@@ -63,14 +63,12 @@ final class ReceiveBufferRing {
     private int tail;
     private boolean registered;
 
-    private ReceiveBufferRing(int ringFd) {
+    private ReceiveBufferRing(int ringFd, ByteBuffer entriesMemory, ByteBuffer buffersMemory) {
         this.ringFd = ringFd;
-        // Page-aligned: the kernel maps the entries by pages.
-        entriesMemory = KernelMemory.allocateAligned(Math.max(PAGE, COUNT * ENTRY_BYTES), PAGE);
+        this.entriesMemory = entriesMemory;
         entries = MemorySegment.ofBuffer(entriesMemory);
         entries.fill((byte) 0);
-        // Untouched pages are not resident: memory counts only once bytes have been received.
-        buffersMemory = KernelMemory.allocate(COUNT * SIZE);
+        this.buffersMemory = buffersMemory;
         buffersAddress = KernelMemory.address(buffersMemory);
     }
 
@@ -78,11 +76,26 @@ final class ReceiveBufferRing {
      * Makes the ring and registers it with an io_uring instance.
      *
      * @param ringFd the io_uring instance's descriptor
-     * @return the registered ring, or null if the kernel refused it (too old, or no memory);
-     *     nothing is held then
+     * @return the registered ring, or null if it could not be made (no memory) or the kernel
+     *     refused it (too old); nothing is held then
      */
     static ReceiveBufferRing register(int ringFd) {
-        ReceiveBufferRing ring = new ReceiveBufferRing(ringFd);
+        ByteBuffer entriesMemory;
+        ByteBuffer buffersMemory;
+        try {
+            // Page-aligned: the kernel maps the entries by pages.
+            entriesMemory = KernelMemory.allocateAligned(Math.max(PAGE, COUNT * ENTRY_BYTES), PAGE);
+        } catch (RuntimeException | OutOfMemoryError e) {
+            return null;
+        }
+        try {
+            // Untouched pages are not resident: memory counts only once bytes have been received.
+            buffersMemory = KernelMemory.allocate(COUNT * SIZE);
+        } catch (RuntimeException | OutOfMemoryError e) {
+            KernelMemory.free(entriesMemory);
+            return null;
+        }
+        ReceiveBufferRing ring = new ReceiveBufferRing(ringFd, entriesMemory, buffersMemory);
         if (!ring.registerWithKernel()) {
             ring.free();
             return null;
