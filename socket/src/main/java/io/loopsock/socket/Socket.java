@@ -724,8 +724,8 @@ public final class Socket implements Closeable {
 
     /**
      * Receives up to n bytes into a buffer within an explicit limit, as {@link #recv(int, Duration)}
-     * does: bytes already read ahead are copied straight into the buffer, without an array of
-     * their own; otherwise the caller waits as a reader.
+     * does: bytes read ahead, or (with readers ahead of the loop) the kernel's bytes, go straight
+     * into the buffer, without an array of their own; otherwise the caller waits as a reader.
      *
      * @return how many bytes were received; 0 at the end of the stream (or for n = 0)
      */
