@@ -1,5 +1,6 @@
 package io.loopsock.unix.internal;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
@@ -122,11 +123,41 @@ public final class KernelMemory {
     @SuppressWarnings("restricted")
     private static final class Native {
         private static final Linker LINKER = Linker.nativeLinker();
-        static final MethodHandle MALLOC = LINKER.downcallHandle(LINKER.defaultLookup().find("malloc").orElseThrow(),
+        /** {@code RTLD_DEFAULT}: 0 with glibc and musl, -2 on macOS and FreeBSD (before its users below). */
+        private static final MemorySegment RTLD_DEFAULT =
+                MemorySegment.ofAddress(Platform.CURRENT.isBsd() ? -2L : 0L);
+        static final MethodHandle MALLOC = LINKER.downcallHandle(processSymbol("malloc"),
                 FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG), Linker.Option.critical(false));
-        static final MethodHandle ALIGNED_ALLOC = LINKER.downcallHandle(LINKER.defaultLookup().find("aligned_alloc").orElseThrow(),
+        static final MethodHandle ALIGNED_ALLOC = LINKER.downcallHandle(processSymbol("aligned_alloc"),
                 FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG), Linker.Option.critical(false));
-        static final MethodHandle FREE = LINKER.downcallHandle(LINKER.defaultLookup().find("free").orElseThrow(),
+        static final MethodHandle FREE = LINKER.downcallHandle(processSymbol("free"),
                 FunctionDescriptor.ofVoid(ValueLayout.ADDRESS), Linker.Option.critical(false));
+
+        /**
+         * Finds an allocator function the way the JVM's and every JNI library's calls find it:
+         * in the process's global scope ({@code dlsym(RTLD_DEFAULT)}), where an allocator that
+         * {@code LD_PRELOAD} put first (jemalloc, tcmalloc, a checking allocator) comes before
+         * libc's. The linker's default lookup binds libc's own {@code malloc} directly: under
+         * a preloaded allocator this memory would come from a second allocator beside the
+         * process's, and two allocators that both grow the heap with {@code sbrk} race on the
+         * program break and hand out overlapping blocks (docs/native-memory.md; Netty's own
+         * native buffers on JDK 24 and later are bound the same way, which loopsock cannot
+         * change). Falls back to the default lookup where {@code dlsym} cannot be called.
+         */
+        private static MemorySegment processSymbol(String name) {
+            MemorySegment fallback = LINKER.defaultLookup().find(name).orElseThrow();
+            MemorySegment dlsymAddress = LINKER.defaultLookup().find("dlsym").orElse(null);
+            if (dlsymAddress == null) {
+                return fallback;
+            }
+            MethodHandle dlsym = LINKER.downcallHandle(dlsymAddress,
+                    FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment found = (MemorySegment) dlsym.invokeExact(RTLD_DEFAULT, arena.allocateFrom(name));
+                return found.equals(MemorySegment.NULL) ? fallback : found;
+            } catch (Throwable t) {
+                return fallback;
+            }
+        }
     }
 }
