@@ -27,7 +27,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
 import jdk.net.ExtendedSocketOptions;
 
 /**
@@ -50,7 +49,7 @@ import jdk.net.ExtendedSocketOptions;
  * While the socket is connected the loop reads ahead, until {@value #READ_AHEAD} bytes are
  * buffered; {@link #recv(int)} returns between 1 and n bytes and keeps the rest for the next call.
  * A {@code recv} that times out or is interrupted loses nothing: bytes that reached it as it gave
- * up go back to the buffer. End of stream is an empty result, every time. Where the backend can
+ * up are its result after all (an interrupt then stays pending). End of stream is an empty result, every time. Where the backend can
  * read from any thread ({@link AnyThreadRead}: epoll on Linux), a reader that falls behind (finds
  * {@value #BEHIND} bytes or more read ahead) stops the loop's reading ahead: once the buffer is
  * empty, readers take the kernel's bytes on their own thread, as the JDK's sockets do, until a
@@ -589,10 +588,7 @@ public final class Socket implements Closeable {
                 throw new SocketError(ErrorCode.EAGAIN, "no connection is waiting");
             }
         });
-        return awaitWaiter(waiter, limit, acceptors, socket -> {
-            unclaimed.addFirst(socket);
-            serveAcceptors();
-        });
+        return awaitWaiter(waiter, limit, acceptors);
     }
 
     private void serveAcceptors() {
@@ -692,7 +688,7 @@ public final class Socket implements Closeable {
             return answered;
         }
         waiter.queued.complete(null);
-        return awaitWaiter(waiter, limit, readers, this::unread);
+        return awaitWaiter(waiter, limit, readers);
     }
 
     /**
@@ -907,27 +903,6 @@ public final class Socket implements Closeable {
         return total;
     }
 
-    /** Puts bytes that a withdrawn reader was handed back in front of the buffer; any thread. */
-    private void unread(byte[] bytes) {
-        if (bytes.length == 0) {
-            return;
-        }
-        inLock.lock();
-        try {
-            if (inboundOffset > 0) {
-                byte[] head = inbound.poll();
-                inbound.addFirst(java.util.Arrays.copyOfRange(head, inboundOffset, head.length));
-                inboundOffset = 0;
-            }
-            inbound.addFirst(bytes);
-            inboundBytes += bytes.length;
-            answerReaders();
-        } finally {
-            inLock.unlock();
-        }
-        // More buffered than before: reading ahead may stop, which the loop sees on its next read.
-    }
-
     /**
      * Reads ahead while the socket is connected and the buffer has room, so that a non-blocking
      * recv finds what the kernel had, and stops when the buffer is full (the kernel's receive
@@ -1012,8 +987,7 @@ public final class Socket implements Closeable {
                 case ReadResult.Failed(LoopException error) -> readError = error;
             }
             if (answerReaders()) {
-                // A reader had to wait for these bytes: readers are not ahead of the loop (and
-                // one that gives the bytes back, interrupted, finds them first in the buffer).
+                // A reader had to wait for these bytes: readers are not ahead of the loop.
                 readersAhead = false;
             }
             wanted = readAheadWanted();
@@ -1189,7 +1163,7 @@ public final class Socket implements Closeable {
             int took = await(taken, null, what, false);
             if (took < 0) {
                 // Earlier bytes are queued: wait for them, then try again.
-                awaitWaiter(drained, remaining(deadline), drainers, ignored -> { });
+                awaitWaiter(drained, remaining(deadline), drainers);
                 continue;
             }
             if (all) {
@@ -1795,10 +1769,11 @@ public final class Socket implements Closeable {
 
     /**
      * Waits for a reader, acceptor or drain waiter. If the wait ends early — a timeout, an
-     * interrupt — the waiter is withdrawn on the loop thread; if the loop completed it meanwhile,
-     * a timeout takes the result after all (nothing is lost), and an interrupt hands it back.
+     * interrupt — the waiter is withdrawn; if the loop answered it meanwhile, the call takes the
+     * answer after all, so nothing is lost and nothing goes back behind what later callers were
+     * given. An interrupt then stays pending (the thread's status is set) for its next wait.
      */
-    private <T> T awaitWaiter(Waiter<T> waiter, Duration limit, ArrayDeque<Waiter<T>> queue, Consumer<T> handBack) throws IOException {
+    private <T> T awaitWaiter(Waiter<T> waiter, Duration limit, ArrayDeque<Waiter<T>> queue) throws IOException {
         if (Thread.currentThread().isInterrupted()) {
             // An interrupt already pending ends only a wait: what the loop can answer at once (bytes
             // buffered, a connection waiting) is taken first, as the JDK's socket tries the system
@@ -1810,12 +1785,9 @@ public final class Socket implements Closeable {
             return await(waiter.result, waiter.nonBlocking ? null : limit, "a socket call", !waiter.nonBlocking);
         } catch (java.io.InterruptedIOException e) {
             // A timeout, or an interrupt: SocketTimeoutException is an InterruptedIOException.
-            boolean interrupted = !(e instanceof SocketTimeoutException);
             LoopWork<Void> withdraw = () -> {
                 if (queue.remove(waiter)) {
                     waiter.result.completeExceptionally(e);
-                } else if (interrupted && waiter.result.isDone() && !waiter.result.isCompletedExceptionally()) {
-                    handBack.accept(waiter.result.join());
                 }
                 return null;
             };
@@ -1832,13 +1804,10 @@ public final class Socket implements Closeable {
             } else {
                 onLoopUninterruptibly(withdraw);
             }
-            if (interrupted) {
-                throw e;
-            }
             try {
                 return waiter.result.join();
             } catch (java.util.concurrent.CompletionException failure) {
-                throw rethrow(failure.getCause());
+                throw failure.getCause() == e ? e : rethrow(failure.getCause());
             }
         }
     }
