@@ -4,9 +4,10 @@
 // When a block leaves the quarantine its pattern is checked; a changed byte aborts the process
 // with the block's size, the changed range, the block's age and its first changed bytes.
 //
-// Only free and realloc are replaced; memory comes from glibc's malloc as before. Memory freed
-// through the FFM API's default lookup bypasses every LD_PRELOAD (see docs/native-memory.md);
-// loopsock's KernelMemory binds through the global scope and is checked.
+// Memory comes from glibc's malloc as before; malloc is defined here only so that callers that
+// take malloc and free as a pair from the global scope (loopsock's KernelMemory) take this free.
+// Memory freed through the FFM API's default lookup bypasses every LD_PRELOAD (see
+// docs/native-memory.md).
 //
 // Build: gcc -O2 -fPIC -shared -o quarantine-frees.so quarantine-frees.c -ldl -lpthread
 #define _GNU_SOURCE
@@ -24,6 +25,8 @@
 #define BIG (1UL << 20)
 #define PATTERN 0xDB
 #define EVICT_AT_ONCE 64
+
+extern void *__libc_malloc(size_t);
 
 static void (*real_free)(void *);
 static struct { unsigned char *p; size_t n; struct timespec t; } held[SLOTS];
@@ -55,6 +58,8 @@ static void check(unsigned char *p, size_t n, struct timespec t) {
     }
     abort();
 }
+
+void *malloc(size_t n) { return __libc_malloc(n); }
 
 void free(void *ptr) {
     if (!ptr) return;

@@ -30,8 +30,8 @@ import java.nio.ByteBuffer;
 public final class KernelMemory {
     private KernelMemory() {}
 
-    /** The addresses handed out and not freed yet. */
-    private static final java.util.Set<Long> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** The addresses handed out and not freed yet, each with the address {@code malloc} gave for it. */
+    private static final java.util.Map<Long, Long> LIVE = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * Allocates a buffer of native memory, with its position 0 and its limit its capacity.
@@ -41,41 +41,47 @@ public final class KernelMemory {
      * @throws OutOfMemoryError if {@code malloc} fails
      */
     public static ByteBuffer allocate(int size) {
-        MemorySegment memory;
-        try {
-            memory = (MemorySegment) Native.MALLOC.invokeExact((long) size);
-        } catch (Throwable t) {
-            throw new IllegalStateException("malloc cannot be called here", t);
-        }
-        return held(memory, size, "malloc(" + size + ")");
+        return allocate(size, 1);
     }
 
     /**
      * Allocates a buffer as {@link #allocate} does, at an address that is a multiple of the
-     * alignment: memory the kernel maps by pages (an io_uring buffer ring) must start on one.
+     * alignment: memory the kernel maps by pages (an io_uring buffer ring) must start on one. The
+     * block comes from {@code malloc}, larger by the alignment, so that one {@code malloc} and one
+     * {@code free} serve every block (an {@code aligned_alloc} could come from another allocator
+     * than the {@code free}, where a preloaded one defines only some of them).
      *
      * @param size the capacity, positive
      * @param alignment a power of two, e.g. 4096
      * @return the buffer; its memory stays until {@link #free}
-     * @throws OutOfMemoryError if {@code aligned_alloc} fails
+     * @throws OutOfMemoryError if {@code malloc} fails
      */
     public static ByteBuffer allocateAligned(int size, int alignment) {
-        MemorySegment memory;
-        try {
-            memory = (MemorySegment) Native.ALIGNED_ALLOC.invokeExact((long) alignment, (long) size);
-        } catch (Throwable t) {
-            throw new IllegalStateException("aligned_alloc cannot be called here", t);
+        if (alignment <= 0 || Integer.bitCount(alignment) != 1) {
+            throw new IllegalArgumentException("alignment must be a power of two: " + alignment);
         }
-        return held(memory, size, "aligned_alloc(" + alignment + ", " + size + ")");
+        return allocate(size, alignment);
     }
 
     @SuppressWarnings("restricted")
-    private static ByteBuffer held(MemorySegment memory, int size, String call) {
-        if (memory.equals(MemorySegment.NULL)) {
-            throw new OutOfMemoryError(call + " failed");
+    private static ByteBuffer allocate(int size, int alignment) {
+        if (size <= 0) {
+            throw new IllegalArgumentException("size must be positive: " + size);
         }
-        LIVE.add(memory.address());
-        return memory.reinterpret(size).asByteBuffer();
+        long request = (long) size + alignment - 1;
+        MemorySegment memory;
+        try {
+            memory = (MemorySegment) Native.MALLOC.invokeExact(request);
+        } catch (Throwable t) {
+            throw new IllegalStateException("malloc cannot be called here", t);
+        }
+        if (memory.equals(MemorySegment.NULL)) {
+            throw new OutOfMemoryError("malloc(" + request + ") failed");
+        }
+        long raw = memory.address();
+        long aligned = (raw + alignment - 1) & -(long) alignment;
+        LIVE.put(aligned, raw);
+        return MemorySegment.ofAddress(aligned).reinterpret(size).asByteBuffer();
     }
 
     /**
@@ -88,13 +94,14 @@ public final class KernelMemory {
             return;
         }
         long address = address(buffer);
-        if (!LIVE.remove(address)) {
+        Long raw = LIVE.remove(address);
+        if (raw == null) {
             // A second free, or a buffer this class did not make: refused, so that the malloc heap
             // stays intact (a repeated free would free whatever the allocator handed out since).
             throw new IllegalStateException("free of memory KernelMemory does not hold: 0x" + Long.toHexString(address));
         }
         try {
-            Native.FREE.invokeExact(MemorySegment.ofAddress(address));
+            Native.FREE.invokeExact(MemorySegment.ofAddress(raw));
         } catch (Throwable t) {
             throw new IllegalStateException("free cannot be called here", t);
         }
@@ -123,41 +130,65 @@ public final class KernelMemory {
     @SuppressWarnings("restricted")
     private static final class Native {
         private static final Linker LINKER = Linker.nativeLinker();
-        /** {@code RTLD_DEFAULT}: 0 with glibc and musl, -2 on macOS and FreeBSD (before its users below). */
-        private static final MemorySegment RTLD_DEFAULT =
-                MemorySegment.ofAddress(Platform.CURRENT.isBsd() ? -2L : 0L);
-        static final MethodHandle MALLOC = LINKER.downcallHandle(processSymbol("malloc"),
-                FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG), Linker.Option.critical(false));
-        static final MethodHandle ALIGNED_ALLOC = LINKER.downcallHandle(processSymbol("aligned_alloc"),
-                FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG), Linker.Option.critical(false));
-        static final MethodHandle FREE = LINKER.downcallHandle(processSymbol("free"),
-                FunctionDescriptor.ofVoid(ValueLayout.ADDRESS), Linker.Option.critical(false));
+        private static final FunctionDescriptor MALLOC_TYPE = FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG);
+        private static final FunctionDescriptor FREE_TYPE = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS);
+        static final MethodHandle MALLOC;
+        static final MethodHandle FREE;
+
+        static {
+            MemorySegment[] pair = allocator();
+            MALLOC = LINKER.downcallHandle(pair[0], MALLOC_TYPE, Linker.Option.critical(false));
+            FREE = LINKER.downcallHandle(pair[1], FREE_TYPE, Linker.Option.critical(false));
+        }
 
         /**
-         * Finds an allocator function the way the JVM's and every JNI library's calls find it:
-         * in the process's global scope ({@code dlsym(RTLD_DEFAULT)}), where an allocator that
-         * {@code LD_PRELOAD} put first (jemalloc, tcmalloc, a checking allocator) comes before
-         * libc's. The linker's default lookup binds libc's own {@code malloc} directly: under
-         * a preloaded allocator this memory would come from a second allocator beside the
+         * Finds {@code malloc} and {@code free} the way the JVM's and every JNI library's calls
+         * find them: in the process's global scope ({@code dlsym(RTLD_DEFAULT)}), where an
+         * allocator that {@code LD_PRELOAD} put first (jemalloc, tcmalloc, a checker) comes before
+         * libc's. The linker's default lookup binds libc's own functions directly: under a
+         * preloaded allocator this memory would come from a second allocator beside the
          * process's, and two allocators that both grow the heap with {@code sbrk} race on the
-         * program break and hand out overlapping blocks (docs/native-memory.md; Netty's own
-         * native buffers on JDK 24 and later are bound the same way, which loopsock cannot
-         * change). Falls back to the default lookup where {@code dlsym} cannot be called.
+         * program break and hand out overlapping blocks (docs/native-memory.md). If only one of
+         * the two is preloaded, both are libc's, so that a block always goes back to the
+         * allocator it came from; so are both where {@code dlsym} cannot be asked.
+         *
+         * @return {@code malloc}, then {@code free}
          */
-        private static MemorySegment processSymbol(String name) {
-            MemorySegment fallback = LINKER.defaultLookup().find(name).orElseThrow();
+        private static MemorySegment[] allocator() {
+            MemorySegment[] libc = {LINKER.defaultLookup().find("malloc").orElseThrow(),
+                    LINKER.defaultLookup().find("free").orElseThrow()};
+            MemorySegment process = rtldDefault();
             MemorySegment dlsymAddress = LINKER.defaultLookup().find("dlsym").orElse(null);
-            if (dlsymAddress == null) {
-                return fallback;
+            if (process == null || dlsymAddress == null) {
+                return libc;
             }
-            MethodHandle dlsym = LINKER.downcallHandle(dlsymAddress,
-                    FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
             try (Arena arena = Arena.ofConfined()) {
-                MemorySegment found = (MemorySegment) dlsym.invokeExact(RTLD_DEFAULT, arena.allocateFrom(name));
-                return found.equals(MemorySegment.NULL) ? fallback : found;
+                MethodHandle dlsym = LINKER.downcallHandle(dlsymAddress,
+                        FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+                MemorySegment malloc = (MemorySegment) dlsym.invokeExact(process, arena.allocateFrom("malloc"));
+                MemorySegment free = (MemorySegment) dlsym.invokeExact(process, arena.allocateFrom("free"));
+                boolean mallocPreloaded = !malloc.equals(MemorySegment.NULL) && !malloc.equals(libc[0]);
+                boolean freePreloaded = !free.equals(MemorySegment.NULL) && !free.equals(libc[1]);
+                return mallocPreloaded && freePreloaded ? new MemorySegment[] {malloc, free} : libc;
             } catch (Throwable t) {
-                return fallback;
+                return libc;
             }
+        }
+
+        /**
+         * {@code RTLD_DEFAULT} where its value is known: 0 with glibc and musl (Linux), -2 on
+         * macOS and FreeBSD; null elsewhere (other systems use other values, and a wrong handle
+         * crashes {@code dlsym} rather than failing).
+         */
+        private static MemorySegment rtldDefault() {
+            String os = System.getProperty("os.name", "");
+            if (os.equals("Linux")) {
+                return MemorySegment.NULL;
+            }
+            if (os.equals("Mac OS X") || os.equals("FreeBSD")) {
+                return MemorySegment.ofAddress(-2L);
+            }
+            return null;
         }
     }
 }
