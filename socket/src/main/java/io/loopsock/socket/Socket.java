@@ -49,11 +49,12 @@ import jdk.net.ExtendedSocketOptions;
  * While the socket is connected the loop reads ahead, until {@value #READ_AHEAD} bytes are
  * buffered; {@link #recv(int)} returns between 1 and n bytes and keeps the rest for the next call.
  * A {@code recv} that times out or is interrupted loses nothing: bytes that reached it as it gave
- * up are its result after all (an interrupt then stays pending). End of stream is an empty result, every time. Where the backend can
- * read from any thread ({@link AnyThreadRead}: epoll on Linux), a reader that falls behind (finds
- * {@value #BEHIND} bytes or more read ahead) stops the loop's reading ahead: once the buffer is
- * empty, readers take the kernel's bytes on their own thread, as the JDK's sockets do, until a
- * read finds none; that reader waits, and the loop reads for it again.
+ * up are its result after all (an interrupt then stays pending). End of stream is an empty
+ * result, every time. Where the backend can read from any thread ({@link AnyThreadRead}: epoll on
+ * Linux), a reader that falls behind (finds {@value #BEHIND} bytes or more read ahead) stops the
+ * loop's reading ahead: once the buffer is empty, readers take the kernel's bytes on their own
+ * thread, as the JDK's sockets do, until a read finds none; that reader waits, and the loop reads
+ * for it again.
  *
  * <h2>Closing</h2>
  * {@link #close()} is idempotent; a thread blocked in {@code recv}, {@code accept} or
@@ -1160,9 +1161,14 @@ public final class Socket implements Closeable {
                     taken.complete(bytes.length);
                 }
             });
-            int took = await(taken, null, what, false);
+            // Only the loop is waited for here, never the peer, so an interrupt does not end the
+            // wait: ended early, it would report an interrupt for bytes the loop took, which the
+            // caller would then send again.
+            int took = await(lane, taken, null, what, false);
             if (took < 0) {
-                // Earlier bytes are queued: wait for them, then try again.
+                // Earlier bytes are queued: wait for them, then try again. The drainer is queued
+                // (the task above ran), which a wait with an interrupt already pending waits for.
+                drained.queued.complete(null);
                 awaitWaiter(drained, remaining(deadline), drainers);
                 continue;
             }

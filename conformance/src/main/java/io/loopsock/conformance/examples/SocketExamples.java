@@ -26,6 +26,7 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -607,6 +608,85 @@ class SocketExamples {
             received += bytes.length;
         }
         assertThat(received).isEqualTo(reported);
+    }
+
+    @Test
+    @DisplayName("socket: a send with an interrupt pending, behind bytes still queued, ends with the interrupt instead of hanging")
+    void pendingInterruptEndsASendBehindQueuedBytes() throws Exception {
+        Socket[] pair = connectedPair();
+        CompletableFuture<Object> outcome = new CompletableFuture<>();
+        Thread sender = Thread.ofPlatform().daemon(true).start(() -> {
+            byte[] chunk = new byte[64 * 1024];
+            try {
+                // The peer never reads: once the kernel is full a send queues its bytes in the
+                // loop, and the next one waits for them to go, with the interrupt pending.
+                for (int i = 0; i < 4096; i++) {
+                    Thread.currentThread().interrupt();
+                    try {
+                        pair[0].send(ByteBuffer.wrap(chunk));
+                    } catch (java.io.InterruptedIOException e) {
+                        outcome.complete(e);
+                        return;
+                    }
+                }
+                outcome.complete("every send returned: no bytes were ever queued");
+            } catch (IOException | RuntimeException e) {
+                outcome.complete(e);
+            }
+        });
+        assertThat(outcome.get(BOUND_SECONDS, TimeUnit.SECONDS)).isInstanceOf(java.io.InterruptedIOException.class);
+        sender.join(TimeUnit.SECONDS.toMillis(BOUND_SECONDS));
+    }
+
+    @Test
+    @DisplayName("socket: a send that reports an interrupt has sent nothing: with interrupts flying, the peer reads exactly what the sends reported")
+    void interruptedSendSendsNothing() throws Exception {
+        Socket[] pair = connectedPair();
+        pair[1].setTimeout(Duration.ofSeconds(BOUND_SECONDS));
+        CompletableFuture<Long> received = new CompletableFuture<>();
+        Thread.ofPlatform().daemon(true).start(() -> {
+            long sum = 0;
+            try {
+                byte[] bytes;
+                while ((bytes = pair[1].recv(1024 * 1024)).length > 0) {
+                    sum += bytes.length;
+                }
+                received.complete(sum);
+            } catch (IOException | RuntimeException e) {
+                received.completeExceptionally(e);
+            }
+        });
+        AtomicBoolean done = new AtomicBoolean();
+        CompletableFuture<Long> reported = new CompletableFuture<>();
+        Thread sender = Thread.ofPlatform().daemon(true).start(() -> {
+            long sum = 0;
+            byte[] chunk = new byte[256 * 1024];
+            try {
+                long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300);
+                while (System.nanoTime() < end) {
+                    try {
+                        sum += pair[0].send(ByteBuffer.wrap(chunk));
+                    } catch (java.io.InterruptedIOException e) {
+                        // Reported as not sent: the count leaves it out.
+                    }
+                }
+                reported.complete(sum);
+            } catch (IOException | RuntimeException e) {
+                reported.completeExceptionally(e);
+            } finally {
+                done.set(true);
+            }
+        });
+        Thread interrupter = Thread.ofPlatform().daemon(true).start(() -> {
+            while (!done.get()) {
+                sender.interrupt();
+                Thread.yield();
+            }
+        });
+        long sent = reported.get(BOUND_SECONDS, TimeUnit.SECONDS);
+        interrupter.join(TimeUnit.SECONDS.toMillis(BOUND_SECONDS));
+        pair[0].shutdown(Socket.How.WRITE);
+        assertThat(received.get(BOUND_SECONDS, TimeUnit.SECONDS)).isEqualTo(sent);
     }
 
     @Test
