@@ -124,6 +124,94 @@ class SharedReceiveBuffersTest {
         assertThat(Descriptors.awaitAtMost(descriptorsBefore).total()).as("descriptors").isLessThanOrEqualTo(descriptorsBefore.total());
     }
 
+    /**
+     * Two bursts, each several times the ring: the streams left without a buffer by the first are
+     * retried a ringful per poll, so the second poll completes the second burst and 512 retries,
+     * under the completion queue's 4,096 entries. Retrying them all at once (as before) made that
+     * poll 1,988 + 2,500 completions, which overflowed the queue (Netty logs a warning each time).
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void streamsLeftWithoutABufferAreRetriedARingfulPerPoll() throws Exception {
+        int connections = 5_000;
+        int burst = connections / 2;
+        Descriptors.Count descriptorsBefore = Descriptors.count();
+        java.util.logging.Logger nettyRing = java.util.logging.Logger.getLogger("io.netty.channel.uring.IoUringIoHandler");
+        List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                if (record.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+                    warnings.add(String.valueOf(record.getMessage()));
+                }
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        nettyRing.addHandler(capture);
+        List<Socket> peers = new ArrayList<>();
+        List<Tcp> accepted = new ArrayList<>();
+        int[] received = new int[connections];
+        try (Loop loop = Loop.open("io_uring")) {
+            Tcp listener = loop.tcp();
+            listener.bind(loopback());
+            listener.listen(1024, error -> {
+                Tcp server = listener.accept();
+                int index = accepted.size();
+                accepted.add(server);
+                server.startRead(result -> {
+                    switch (result) {
+                        case ReadResult.Data(ByteBuffer data) -> received[index] += data.remaining();
+                        case ReadResult.EndOfStream() -> server.close();
+                        case ReadResult.Failed(var e) -> throw e;
+                    }
+                });
+            });
+            InetSocketAddress address = listener.localAddress();
+            while (peers.size() < connections) {
+                // A thousand at a time: the backlog holds them until the loop accepts.
+                for (int i = 0; i < 1000; i++) {
+                    peers.add(new Socket(address.getAddress(), address.getPort()));
+                }
+                runUntil(loop, () -> accepted.size() == peers.size());
+            }
+            loop.run(io.loopsock.RunMode.NOWAIT);
+
+            for (int i = 0; i < burst; i++) {
+                peers.get(i).getOutputStream().write(1);
+            }
+            loop.run(io.loopsock.RunMode.NOWAIT);
+            for (int i = burst; i < connections; i++) {
+                peers.get(i).getOutputStream().write(1);
+            }
+            loop.run(io.loopsock.RunMode.NOWAIT);
+            runUntil(loop, () -> java.util.Arrays.stream(received).allMatch(count -> count == 1));
+
+            // A thousand ends at a time too: more completions at once than the queue holds would
+            // overflow it whatever the loop does.
+            for (int start = 0; start < connections; start += 1000) {
+                for (Socket peer : peers.subList(start, start + 1000)) {
+                    peer.shutdownOutput();
+                }
+                long ended = start + 1000;
+                runUntil(loop, () -> accepted.stream().filter(Tcp::isClosing).count() == ended);
+            }
+            listener.close();
+            runToEnd(loop);
+        } finally {
+            nettyRing.removeHandler(capture);
+            for (Socket peer : peers) {
+                peer.close();
+            }
+        }
+        assertThat(warnings).as("warnings of Netty's ring (a completion queue overflow)").isEmpty();
+        assertThat(Descriptors.awaitAtMost(descriptorsBefore).total()).as("descriptors").isLessThanOrEqualTo(descriptorsBefore.total());
+    }
+
     private static byte[] message(int index) {
         byte[] message = new byte[MESSAGE];
         for (int i = 0; i < MESSAGE; i++) {

@@ -59,6 +59,7 @@ final class IoUringLoop extends HandlerLoop implements Ring {
     private static final int POLLERR = 0x008;
     private static final int POLLHUP = 0x010;
     private static final int ECANCELED = 125;
+    private static final int ENOBUFS = 105;
     private static final byte IOSQE_BUFFER_SELECT = 1 << 5;
     private static final int IORING_CQE_F_BUFFER = 1;
     private static final int IORING_CQE_BUFFER_SHIFT = 16;
@@ -77,6 +78,13 @@ final class IoUringLoop extends HandlerLoop implements Ring {
 
     /** What goes to Netty at the start of the next poll, in order. */
     private final ArrayDeque<Queued> queued = new ArrayDeque<>();
+    /**
+     * Receives of streams that found no shared buffer free ({@code ENOBUFS}): they have bytes
+     * waiting. Each poll hands over at most as many as the ring has buffers, oldest first, so a
+     * burst to n streams costs about n completions in all, not n at every poll until it clears
+     * (which also overflowed the completion queue past 4,096 streams).
+     */
+    private final ArrayDeque<Queued> starved = new ArrayDeque<>();
     private int generation;
     /** The only thread that can enter the ring, where it could not be released for all; else null. */
     private final Thread boundTo;
@@ -131,6 +139,13 @@ final class IoUringLoop extends HandlerLoop implements Ring {
         while ((next = queued.poll()) != null) {
             next.handle.handOver(next);
         }
+        int budget = ReceiveBufferRing.COUNT;
+        while (budget > 0 && (next = starved.poll()) != null) {
+            if (next.handle.waiting[next.slot] == next) {
+                budget--;
+            }
+            next.handle.handOver(next);
+        }
     }
 
     /**
@@ -182,6 +197,8 @@ final class IoUringLoop extends HandlerLoop implements Ring {
         private final short[] kernelData = new short[POLL + 1];
         private boolean readInterest;
         private boolean writeInterest;
+        /** Its last receive found no shared buffer free: the next one waits in {@link #starved}. */
+        private boolean starvedOfBuffers;
         /** Closed by its owner: completions other than the release are of no interest any more. */
         private boolean closed;
         /** Whether the owner waits for {@link Completed#released()}. */
@@ -201,6 +218,11 @@ final class IoUringLoop extends HandlerLoop implements Ring {
 
         private void enqueue(int slot, byte opcode, byte sqeFlags, long union1, long address, int length, int flags,
                 short bufferGroup) {
+            enqueue(queued, slot, opcode, sqeFlags, union1, address, length, flags, bufferGroup);
+        }
+
+        private void enqueue(ArrayDeque<Queued> into, int slot, byte opcode, byte sqeFlags, long union1, long address,
+                int length, int flags, short bufferGroup) {
             generation = (generation + 1) % GENERATIONS;
             short data = (short) (slot | (generation << SLOT_BITS));
             // Cancels name no descriptor (they find their target by its user data).
@@ -211,7 +233,7 @@ final class IoUringLoop extends HandlerLoop implements Ring {
             if (slot <= POLL) {
                 waiting[slot] = entry;
             }
-            queued.add(entry);
+            into.add(entry);
         }
 
         /** Called at the start of a poll: gives a queued operation to Netty, unless it was dropped. */
@@ -242,8 +264,8 @@ final class IoUringLoop extends HandlerLoop implements Ring {
                 case RECV -> {
                     if (address == 0) {
                         // The kernel picks one of the shared buffers as bytes arrive.
-                        enqueue(slot, IORING_OP_RECV, IOSQE_BUFFER_SELECT, 0, 0, ReceiveBufferRing.SIZE, 0,
-                                ReceiveBufferRing.GROUP);
+                        enqueue(starvedOfBuffers ? starved : queued, slot, IORING_OP_RECV, IOSQE_BUFFER_SELECT, 0, 0,
+                                ReceiveBufferRing.SIZE, 0, ReceiveBufferRing.GROUP);
                     } else {
                         enqueue(slot, IORING_OP_RECV, 0, address, length, 0);
                     }
@@ -382,6 +404,9 @@ final class IoUringLoop extends HandlerLoop implements Ring {
                     }
                 } else if (completed != null) {
                     Op op = Op.values()[slot];
+                    if (op == Op.RECV && current) {
+                        starvedOfBuffers = res == -ENOBUFS;
+                    }
                     int flags = completion.flags();
                     if ((flags & IORING_CQE_F_BUFFER) != 0 && receiveBuffers != null) {
                         // Lent to the stream for the callback, then back to the kernel, whatever
