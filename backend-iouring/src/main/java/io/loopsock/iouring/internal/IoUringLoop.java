@@ -82,7 +82,7 @@ final class IoUringLoop extends HandlerLoop implements Ring {
      * Receives of streams that found no shared buffer free ({@code ENOBUFS}): they have bytes
      * waiting. Each poll hands over at most as many as the ring has buffers, oldest first, so a
      * burst to n streams costs about n completions in all, not n at every poll until it clears
-     * (which also overflowed the completion queue past 4,096 streams).
+     * (which, with bytes still arriving, overflowed the completion queue's 4,096 entries).
      */
     private final ArrayDeque<Queued> starved = new ArrayDeque<>();
     private int generation;
