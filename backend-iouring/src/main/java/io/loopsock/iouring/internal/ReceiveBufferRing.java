@@ -19,7 +19,8 @@ import java.nio.ByteBuffer;
  * been handled ({@link #recycle}): the ring is refilled in the order buffers come back, and the
  * tail is published with a release store after the entry, as the kernel reads them from the
  * submitting task without a lock. When every buffer is out at once, a receive completes with
- * {@code -ENOBUFS} having taken nothing, and is submitted again.
+ * {@code -ENOBUFS} having taken nothing, and is submitted again, at most {@value #COUNT} such
+ * receives a poll (the loop's starved queue).
  *
  * <p>The ring's entries and its buffers are {@link KernelMemory}: the kernel reads the entries and
  * writes the buffers while the group is registered, so neither may go to the garbage collector.
@@ -29,8 +30,8 @@ import java.nio.ByteBuffer;
 final class ReceiveBufferRing {
     /**
      * Buffers in the ring: a power of two, at most 32,768. More completions than this in one
-     * poll, each with bytes, find the ring empty and are submitted again, so a burst to n
-     * connections at once takes about n / COUNT polls. The buffers are virtual memory (32 MiB);
+     * poll, each with bytes, find the ring empty and are submitted again, this many a poll, so a
+     * burst to n connections at once takes about n / COUNT polls. The buffers are virtual memory (32 MiB);
      * what becomes resident is the pages bytes land in, about a page per buffer for small messages.
      */
     static final int COUNT = 512;
